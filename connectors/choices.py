@@ -1,0 +1,37 @@
+"""Choice sets of the connectors app."""
+
+from django.db import models
+
+
+class SourceKind(models.TextChoices):
+    CRM = "crm", "CRM"
+    ERP = "erp", "ERP"
+    BILLING = "billing", "Billing"
+    MARKETING = "marketing", "Marketing automation"
+    SUPPORT = "support", "Support desk"
+    ECOMMERCE = "ecommerce", "E-commerce"
+    PRODUCT = "product", "Product telemetry"
+    OTHER = "other", "Other"
+
+
+class BatchKind(models.TextChoices):
+    RECORDS = "records", "Source records"
+    ACTIVITIES = "activities", "Activities"
+
+
+class BatchStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class ActivityKind(models.TextChoices):
+    ORDER = "order", "Order"
+    INVOICE = "invoice", "Invoice"
+    PAYMENT = "payment", "Payment"
+    TICKET = "ticket", "Ticket"
+    EMAIL = "email", "Email"
+    CALL = "call", "Call"
+    CHAT = "chat", "Chat"
+    WEB_VISIT = "web_visit", "Web visit"
+    USAGE = "usage", "Usage"

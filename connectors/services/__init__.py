@@ -1,0 +1,1 @@
+"""Writes of the connectors app: imports of source records and activities."""

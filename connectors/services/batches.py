@@ -1,0 +1,52 @@
+"""The life cycle of an import batch, shared by every kind of import."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import TypeVar
+
+from django.db import transaction
+from django.utils import timezone
+
+from connectors.choices import BatchStatus
+from connectors.models import ImportBatch, QuarantinedRow
+from connectors.readers import BadRow
+
+T = TypeVar("T")
+COUNTERS = ("rows_read", "created", "updated", "unchanged", "stale", "rejected", "duplicates", "with_issues")
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of at most `size` items, so a file is processed one batch at a time."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def quarantine_rows(batch: ImportBatch, bad_rows: list[BadRow]) -> None:
+    """Keep rejected rows verbatim with their reasons."""
+    QuarantinedRow.objects.bulk_create(
+        [
+            QuarantinedRow(batch=batch, line_number=r.line_number, raw_text=r.raw_text, reasons=r.reasons)
+            for r in bad_rows
+        ]
+    )
+
+
+def batch_add_counts(batch: ImportBatch, counts: dict[str, int]) -> None:
+    """Add one chunk's counts to the batch, in the chunk's transaction, so counts match what is committed."""
+    for name in COUNTERS:
+        setattr(batch, name, getattr(batch, name) + counts.get(name, 0))
+    batch.save(update_fields=list(COUNTERS))
+
+
+def batch_finish(batch: ImportBatch, *, started: float, error: str = "") -> None:
+    """Close the batch as succeeded or failed, with its duration."""
+    batch.finished_at = timezone.now()
+    batch.duration_seconds = round(time.perf_counter() - started, 3)
+    batch.status = BatchStatus.FAILED if error else BatchStatus.SUCCEEDED
+    batch.error = error
+    with transaction.atomic():
+        batch.save(update_fields=["finished_at", "duration_seconds", "status", "error"])
