@@ -108,7 +108,8 @@ class QuarantinedRow(models.Model):
 class SourceRecord(models.Model):
     """One customer record as a source holds it: raw payload plus standardised canonical columns."""
 
-    source = models.ForeignKey(SourceSystem, on_delete=models.PROTECT, related_name="records")
+    # No index of its own: the unique (source, external_id) constraint's index serves it.
+    source = models.ForeignKey(SourceSystem, on_delete=models.PROTECT, related_name="records", db_index=False)
     external_id = models.CharField(max_length=255, help_text="the source's own id for the record")
     raw = models.JSONField(default=dict)
 
@@ -150,7 +151,9 @@ class SourceRecord(models.Model):
     pending_resolution = models.BooleanField(
         default=True, help_text="new or changed since identity resolution last saw it"
     )
-    last_batch = models.ForeignKey(ImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    last_batch = models.ForeignKey(
+        ImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     customer = models.ForeignKey(
         "profiles.Customer",
         on_delete=models.SET_NULL,
@@ -172,7 +175,7 @@ class SourceRecord(models.Model):
             models.Index(fields=["family_phonetic", "birth_year"], name="sr_family_phon_year"),
             models.Index(fields=["family_key", "given_key"], name="sr_family_given"),
             models.Index(fields=["postcode_key", "family_phonetic"], name="sr_postcode_family"),
-            models.Index(fields=["pending_resolution"], name="sr_pending"),
+            models.Index(fields=["id"], condition=Q(pending_resolution=True), name="sr_pending"),
         ]
 
     def __str__(self) -> str:

@@ -79,7 +79,11 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters travel separately from the SQL instead of being quoted into it client-side:
+    # several times faster for the large bulk statements of imports and match runs.
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while an import or a resolve writes; the busy timeout
     # makes a writer wait for the lock instead of failing at once.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -161,7 +165,7 @@ REST_FRAMEWORK = {
 
 # Import tuning: rows per database round trip, and the largest field kept in a raw payload.
 MDM_IMPORT_BATCH_SIZE = int(os.environ.get("MDM_IMPORT_BATCH_SIZE", "2000"))
-MDM_MAX_FIELD_CHARS = int(os.environ.get("MDM_MAX_FIELD_CHARS", "10000"))
+
 
 LOGGING = {
     "version": 1,

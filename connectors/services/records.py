@@ -17,15 +17,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from connectors.choices import BatchKind
 from connectors.models import ImportBatch, SourceRecord, SourceSystem
 from connectors.readers import BadRow, Row, file_format, open_source_file, read_rows
+from connectors.row_standardisation import RowMapping, standardise_rows
 from connectors.services.batches import batch_add_counts, batch_finish, chunked, quarantine_rows
-from connectors.standardisation import CANONICAL_ATTRIBUTES, MATCH_KEYS, standardise_record
+from connectors.standardisation import CANONICAL_ATTRIBUTES, MATCH_KEYS
 
 _SOURCE_ID_MAX = SourceRecord._meta.get_field("external_id").max_length
 _MAX_LENGTHS = {
@@ -120,35 +121,6 @@ def _accept(row: Row, source: SourceSystem) -> _Accepted | BadRow:
     return _Accepted(row, source_id, updated_at, content_hash(values), issues)
 
 
-def _record_values(accepted: _Accepted, source: SourceSystem, region: str | None) -> dict[str, object]:
-    """Standardised model fields for an accepted row; invalid values are left empty and flagged."""
-    raw_values: dict[str, str | None] = {}
-    issues = dict(accepted.issues)
-    date_formats = {}
-    for attribute, spec in source.mapping.items():
-        value = accepted.row.values.get(spec["field"])
-        if spec.get("format"):
-            date_formats[attribute] = spec["format"]
-        if isinstance(value, dict | list):
-            issues[attribute] = f"field {spec['field']!r}: expected a text value, found {type(value).__name__}"
-            continue
-        raw_values[attribute] = None if value is None else str(value)
-    standardised = standardise_record(raw_values, region=region, date_formats=date_formats)
-    issues.update(standardised.issues)
-    fields: dict[str, object] = {}
-    for name, value in (*standardised.attributes.items(), *standardised.match_keys.items()):
-        limit = _MAX_LENGTHS.get(name)
-        if isinstance(value, str) and limit and len(value) > limit:
-            if name in CANONICAL_ATTRIBUTES:
-                issues[name] = f"value too long ({len(value)} characters, at most {limit})"
-            value = None
-        if value is None and name in _MAX_LENGTHS:
-            value = ""
-        fields[name] = value
-    fields["quality_issues"] = issues
-    return fields
-
-
 def _classify(
     accepted: list[_Accepted], stored: dict[str, _Stored], batch_id: int
 ) -> tuple[dict[str, int], dict[str, _Accepted]]:
@@ -176,7 +148,61 @@ def _classify(
     return counts, to_write
 
 
-def _import_chunk(batch: ImportBatch, source: SourceSystem, region: str | None, chunk: list[Row | BadRow]) -> None:
+_INSERT_COLUMNS = ["source_id", "external_id", *(f if f != "last_batch" else "last_batch_id" for f in UPSERT_FIELDS)]
+
+
+def _write_records(rows: list[dict[str, object]]) -> None:
+    """Insert or update these records by (source, external id) in one statement.
+
+    On PostgreSQL the rows are streamed with COPY into a temporary table and merged with one
+    INSERT … ON CONFLICT: several times faster than a multi-row INSERT with parameters.
+    """
+    if connection.vendor != "postgresql":
+        SourceRecord.objects.bulk_create(
+            [SourceRecord(**row) for row in rows],
+            update_conflicts=True,
+            unique_fields=["source", "external_id"],
+            update_fields=UPSERT_FIELDS,
+        )
+        return
+    table = SourceRecord._meta.db_table
+    columns = ", ".join(_INSERT_COLUMNS)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _INSERT_COLUMNS[2:])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS _records_import ON COMMIT DELETE ROWS AS "
+            f"SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY _records_import ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        json.dumps(row[c], ensure_ascii=False, default=str) if c in _JSON_COLUMNS else row[c]
+                        for c in _INSERT_COLUMNS
+                    ]
+                )
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _records_import "
+            f"ON CONFLICT (source_id, external_id) DO UPDATE SET {updates}"
+        )
+        cursor.execute("TRUNCATE _records_import")
+
+
+_JSON_COLUMNS = {"raw", "quality_issues"}
+
+
+@dataclass
+class _PreparedChunk:
+    """A chunk read, checked and classified, waiting for its standardised rows to be written."""
+
+    rows_read: int
+    bad: list[BadRow]
+    counts: dict[str, int]
+    to_write: dict[str, _Accepted]
+
+
+def _prepare_chunk(batch: ImportBatch, source: SourceSystem, chunk: list[Row | BadRow]) -> _PreparedChunk:
+    """Check each row of a chunk and decide its outcome against what is stored."""
     bad: list[BadRow] = []
     accepted: list[_Accepted] = []
     for row in chunk:
@@ -190,37 +216,36 @@ def _import_chunk(batch: ImportBatch, source: SourceSystem, region: str | None, 
         )
     }
     counts, to_write = _classify(accepted, stored, batch.pk)
+    return _PreparedChunk(len(chunk), bad, counts, to_write)
+
+
+def _write_chunk(batch: ImportBatch, source: SourceSystem, mapping: RowMapping, prepared: _PreparedChunk) -> None:
+    """Standardise and write one chunk: records, quarantine and the batch's counts in one transaction."""
+    standardised = standardise_rows(mapping, [(item.row.values, item.issues) for item in prepared.to_write.values()])
     now = timezone.now()
-    records = []
+    rows = []
     with_issues = 0
-    for source_id, item in to_write.items():
-        fields = _record_values(item, source, region)
+    for (source_id, item), fields in zip(prepared.to_write.items(), standardised, strict=True):
         with_issues += bool(fields["quality_issues"])
-        records.append(
-            SourceRecord(
-                source=source,
-                external_id=source_id,
-                raw=item.row.values,
-                source_updated_at=item.updated_at,
-                received_at=now,
-                content_hash=item.content_hash,
-                is_deleted=False,
-                pending_resolution=True,
-                last_batch=batch,
-                **fields,
-            )
+        fields.update(
+            source_id=source.pk,
+            external_id=source_id,
+            raw=item.row.values,
+            source_updated_at=item.updated_at,
+            received_at=now,
+            content_hash=item.content_hash,
+            is_deleted=False,
+            pending_resolution=True,
+            last_batch_id=batch.pk,
         )
-    counts.update(rows_read=len(chunk), rejected=len(bad), with_issues=with_issues)
+        rows.append(fields)
+    counts = {**prepared.counts, "rows_read": prepared.rows_read, "rejected": len(prepared.bad)}
+    counts["with_issues"] = with_issues
     with transaction.atomic():
-        if records:
-            SourceRecord.objects.bulk_create(
-                records,
-                update_conflicts=True,
-                unique_fields=["source", "external_id"],
-                update_fields=UPSERT_FIELDS,
-            )
-        if bad:
-            quarantine_rows(batch, bad)
+        if rows:
+            _write_records(rows)
+        if prepared.bad:
+            quarantine_rows(batch, prepared.bad)
         batch_add_counts(batch, counts)
 
 
@@ -244,12 +269,12 @@ def records_import(
     batch = ImportBatch.objects.create(
         source=source, kind=BatchKind.RECORDS, actor=actor, file_name=path.name, file_size=size
     )
-    region = source.default_country or None
+    mapping = RowMapping.of(source.mapping, region=source.default_country or None, max_lengths=_MAX_LENGTHS)
     size_limit = batch_size or settings.MDM_IMPORT_BATCH_SIZE
     try:
         with open_source_file(path) as stream:
             for chunk in chunked(read_rows(stream, fmt, encoding=encoding), size_limit):
-                _import_chunk(batch, source, region, chunk)
+                _write_chunk(batch, source, mapping, _prepare_chunk(batch, source, chunk))
     except (Exception, KeyboardInterrupt) as exc:
         message = str(exc) if not isinstance(exc, DatabaseError) else f"database error: {exc}"
         batch_finish(batch, started=started, error=message or type(exc).__name__)
