@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from connectors.models import Activity, SourceRecord
 from profiles.choices import CustomerStatus
-from profiles.models import Customer
+from profiles.matching import evaluation
+from profiles.models import Customer, MatchRun
 
 
 def customer_list(*, q: str = "", source: str = "") -> QuerySet[Customer]:
@@ -43,3 +48,157 @@ def customer_activity_list(customer: Customer, *, limit: int = 200) -> QuerySet[
         .select_related("source_record__source")
         .order_by("-occurred_at", "-id")[:limit]
     )
+
+
+# Columns of the matching engine's input frame (profiles/matching), as stored on SourceRecord.
+FRAME_FIELDS = (
+    "given_name",
+    "family_name",
+    "given_key",
+    "family_key",
+    "given_phonetic",
+    "family_phonetic",
+    "email_key",
+    "phone_key",
+    "date_of_birth",
+    "birth_year",
+    "postcode_key",
+    "street_key",
+    "city",
+    "company_key",
+    "national_id_key",
+)
+
+
+def records_frame(records: QuerySet[SourceRecord], *, chunk_size: int = 50_000) -> pd.DataFrame:
+    """Active source records as the engine's DataFrame, indexed by record id, with their current
+    golden record in `customer_id` (NaN when not yet linked) and whether they await resolution in
+    `pending`. Read in chunks to bound memory."""
+    columns = ["id", "source__code", *FRAME_FIELDS, "customer_id", "pending_resolution"]
+    parts = []
+    rows = records.filter(is_deleted=False).order_by("id").values_list(*columns)
+    buffer: list[tuple] = []
+    for row in rows.iterator(chunk_size=chunk_size):
+        buffer.append(row)
+        if len(buffer) >= chunk_size:
+            parts.append(pd.DataFrame.from_records(buffer, columns=columns))
+            buffer = []
+    if buffer or not parts:
+        parts.append(pd.DataFrame.from_records(buffer, columns=columns))
+    frame = pd.concat(parts, ignore_index=True).set_index("id")
+    frame = frame.rename(columns={"source__code": "source", "pending_resolution": "pending"})
+    frame["pending"] = frame["pending"].astype(bool)
+    frame["date_of_birth"] = frame["date_of_birth"].map(lambda d: d.isoformat() if d else None)
+    frame["birth_year"] = pd.to_numeric(frame["birth_year"], errors="coerce")
+    frame["customer_id"] = pd.to_numeric(frame["customer_id"], errors="coerce")
+    return frame
+
+
+def resolution_scope(record_ids: list[int]) -> QuerySet[SourceRecord]:
+    """The records an incremental run must look at for these records: themselves, the records
+    sharing a blocking key with them (found through indexes, without loading everything), and
+    every record of the golden records those touch, so that clusters are rebuilt whole.
+
+    Callers pass at most ~100 ids at a time: each adds a few terms to one OR, and SQLite limits
+    the depth of an expression."""
+    focus = SourceRecord.objects.filter(pk__in=record_ids, is_deleted=False)
+    keys = focus.values_list(
+        "email_key",
+        "phone_key",
+        "national_id_key",
+        "family_phonetic",
+        "birth_year",
+        "postcode_key",
+        "family_key",
+        "given_key",
+        "street_key",
+    )
+    emails, phones, national_ids = set(), set(), set()
+    match = Q(pk__in=record_ids)
+    for email, phone, national_id, phonetic, year, postcode, family, given, street in keys:
+        emails.add(email)
+        phones.add(phone)
+        national_ids.add(national_id)
+        if phonetic and year:
+            match |= Q(family_phonetic=phonetic, birth_year=year)
+        if phonetic and postcode:
+            match |= Q(postcode_key=postcode, family_phonetic=phonetic)
+        if family and given:
+            match |= Q(family_key=family, given_key=given)
+        if postcode and street:
+            match |= Q(postcode_key=postcode, street_key=street)
+    for field, values in (("email_key", emails), ("phone_key", phones), ("national_id_key", national_ids)):
+        values.discard("")
+        if values:
+            match |= Q(**{f"{field}__in": values})
+    active = SourceRecord.objects.filter(is_deleted=False)
+    touched = active.filter(match)
+    customers = touched.exclude(customer__isnull=True).values("customer_id")
+    return active.filter(Q(pk__in=touched.values("pk")) | Q(customer_id__in=customers))
+
+
+def xref_rows() -> Iterator[tuple[str, str, int | str]]:
+    """(source, source id, current golden id) of every active source record, streamed.
+
+    A record linked to a golden record that was merged away reports the survivor (retired ids
+    always point straight at a live record); a record not yet resolved has an empty id.
+    """
+    records = (
+        SourceRecord.objects.filter(is_deleted=False)
+        .order_by("source__code", "external_id")
+        .values_list("source__code", "external_id", "customer_id", "customer__status", "customer__merged_into_id")
+    )
+    for code, external_id, customer_id, status, merged_into in records.iterator(chunk_size=10_000):
+        if customer_id is None:
+            yield code, external_id, ""
+        else:
+            yield code, external_id, merged_into if status == CustomerStatus.RETIRED else customer_id
+
+
+class EvaluationError(Exception):
+    """The truth file cannot be used."""
+
+
+def golden_record_evaluation(*, truth_path: Path) -> dict[str, object]:
+    """Pairwise precision/recall/F1, unified, over-merge and split rates of the current golden
+    records against a truth CSV `source,source_id,entity_id`. Records not yet resolved count as
+    golden records of their own; truth rows naming no active record are counted and skipped."""
+    try:
+        truth = pd.read_csv(truth_path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError) as exc:
+        raise EvaluationError(f"{truth_path}: cannot be read ({exc})") from exc
+    missing = {"source", "source_id", "entity_id"} - set(truth.columns)
+    if missing:
+        raise EvaluationError(f"{truth_path}: missing columns: {', '.join(sorted(missing))}")
+    current = pd.DataFrame.from_records(list(xref_rows()), columns=["source", "source_id", "customer_id"]).astype(
+        {"source_id": str}
+    )
+    joined = truth.merge(current, on=["source", "source_id"], how="inner")
+    unresolved = joined["customer_id"] == ""
+    clusters = joined["customer_id"].where(~unresolved, "unresolved-" + joined.index.astype(str)).astype(str)
+    clusters.index = joined.index
+    entities = joined["entity_id"].astype(str)
+    scores = evaluation.pairwise_scores(clusters, entities)
+    return {
+        "records": int(len(joined)),
+        "truth_rows_without_record": int(len(truth) - len(joined)),
+        "unresolved_records": int(unresolved.sum()),
+        "entities": int(entities.nunique()),
+        "golden_records": int(clusters.nunique()),
+        "precision": round(float(scores["precision"]), 6),
+        "recall": round(float(scores["recall"]), 6),
+        "f1": round(float(scores["f1"]), 6),
+        "unified_rate": round(float(evaluation.unified_rate(clusters, entities, min_records=1)), 6),
+        # The same over people with several records: what identity resolution can actually unify.
+        "unified_rate_multi_record": round(float(evaluation.unified_rate(clusters, entities, min_records=2)), 6),
+        "over_merge_rate": round(float(evaluation.over_merge_rate(clusters, entities)), 6),
+        "split_rate": round(float(evaluation.split_rate(clusters, entities, min_records=2)), 6),
+    }
+
+
+def match_run_list() -> QuerySet[MatchRun]:
+    return MatchRun.objects.select_related("model").order_by("-id")
+
+
+def match_run_get(pk: int) -> MatchRun | None:
+    return MatchRun.objects.select_related("model").filter(pk=pk).first()

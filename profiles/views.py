@@ -23,3 +23,21 @@ def customer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("customer-detail", pk=customer.merged_into_id)
     context = {"customer": customer, "activities": selectors.customer_activity_list(customer)}
     return render(request, "profiles/customer_detail.html", context)
+
+
+def match_run_list_view(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.match_run_list(), 25).get_page(request.GET.get("page"))
+    return render(request, "profiles/run_list.html", {"page": page})
+
+
+def match_run_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    run = selectors.match_run_get(pk)
+    if run is None:
+        raise Http404(f"no match run {pk}")
+    histogram = run.figures.get("score_histogram") or []
+    peak = max(histogram) if histogram else 0
+    bars = [
+        {"low": i * 5, "high": (i + 1) * 5, "count": n, "height": round(100 * n / peak) if peak else 0}
+        for i, n in enumerate(histogram)
+    ]
+    return render(request, "profiles/run_detail.html", {"run": run, "bars": bars})

@@ -1,0 +1,1 @@
+"""Writes of the profiles app: identity resolution runs, golden records, steward decisions."""

@@ -1,0 +1,378 @@
+"""Identity resolution runs: load records, call the matching engine, apply the result atomically.
+
+The engine (`profiles/matching`) works on DataFrames and knows nothing of the database; this
+module decides what to load (everything for a full run; for an incremental run the new and
+changed records with everything that shares a blocking key with them and the whole golden
+records those touch), which model scores the pairs, and how clusters become golden records
+with stable ids. Everything a run changes is written in one transaction, so a crash or a kill
+leaves the previous golden records as they were.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from connectors.models import SourceRecord
+from profiles import matching
+from profiles.choices import (
+    ConstraintKind,
+    CustomerEventKind,
+    CustomerStatus,
+    ModelKind,
+    PairStatus,
+    RunMode,
+    RunStatus,
+)
+from profiles.models import (
+    Customer,
+    CustomerEvent,
+    LinkConstraint,
+    MatchModel,
+    MatchPair,
+    MatchRun,
+    ResolutionSettings,
+)
+from profiles.selectors import records_frame, resolution_scope
+from profiles.services.golden import golden_attributes_refresh
+from profiles.services.golden_ids import plan_golden_ids
+
+logger = logging.getLogger(__name__)
+CHUNK = 5000
+# Above this many pending records an incremental run reads the whole frame instead of
+# looking candidates up key by key in the database.
+DB_SCOPE_LIMIT = 2000
+
+
+class RunAlreadyActive(Exception):
+    """Another match run is queued or running."""
+
+
+@dataclass
+class Loaded:
+    frame: pd.DataFrame
+    loaded_at: object
+    scope_ids: list[int] | None  # None: every active record
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def match_run_start(*, mode: str, actor: str) -> MatchRun:
+    """Create a queued run, refusing while another one is queued or running."""
+    try:
+        with transaction.atomic():
+            return MatchRun.objects.create(mode=mode, actor=actor, status=RunStatus.QUEUED, is_active=True)
+    except IntegrityError:
+        active = MatchRun.objects.filter(is_active=True).first()
+        detail = f"run {active.pk} ({active.get_mode_display().lower()}, {active.status}, by {active.actor})"
+        raise RunAlreadyActive(f"another match run is in progress: {detail}; wait for it to finish") from None
+
+
+def match_run_claim(*, run_id: int) -> bool:
+    """Move a queued run to running; False if someone else (a worker, the command) already has it."""
+    return bool(
+        MatchRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+            status=RunStatus.RUNNING, started_at=timezone.now(), stage="starting"
+        )
+    )
+
+
+def _progress(run: MatchRun, stage: str, percent: int) -> None:
+    run.stage, run.progress = stage, percent
+    MatchRun.objects.filter(pk=run.pk).update(stage=stage, progress=percent)
+
+
+def match_run_execute(*, run: MatchRun) -> MatchRun:
+    """Run a claimed match run to the end; failures are recorded on the run, never half-applied."""
+    started = time.perf_counter()
+    try:
+        _execute(run)
+    except Exception as exc:  # the run must end marked failed whatever went wrong
+        logger.exception("match run %s failed", run.pk)
+        MatchRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, is_active=False, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"
+        )
+    run.refresh_from_db()
+    run.timings = {**run.timings, "total": round(time.perf_counter() - started, 3)}
+    MatchRun.objects.filter(pk=run.pk).update(timings=run.timings)
+    return run
+
+
+def _active_model() -> MatchModel | None:
+    return MatchModel.objects.filter(is_active=True).first()
+
+
+def _engine_model(stored: MatchModel | None):  # noqa: ANN202 - an engine model
+    return None if stored is None else matching.model_from_dict(stored.parameters)
+
+
+def _load(run: MatchRun) -> Loaded:
+    loaded_at = timezone.now()
+    active = SourceRecord.objects.filter(is_deleted=False)
+    if run.mode == RunMode.FULL:
+        return Loaded(records_frame(active), loaded_at, None)
+    pending = list(active.filter(pending_resolution=True).values_list("pk", flat=True))
+    if not pending:
+        return Loaded(records_frame(active.none()), loaded_at, [])
+    if len(pending) <= DB_SCOPE_LIMIT:
+        scope: set[int] = set()
+        for chunk in _chunks(pending, 100):
+            scope.update(resolution_scope(chunk).values_list("pk", flat=True))
+        ids = sorted(scope)
+        frame = records_frame(active.filter(pk__in=ids)) if len(ids) < 50_000 else records_frame(active).loc[ids]
+        return Loaded(frame, loaded_at, ids)
+    everything = records_frame(active)
+    prepared = matching.prepare(everything.drop(columns=["customer_id", "pending"]))
+    partners = matching.candidate_pairs(prepared, focus=pd.Index(pending), settings=_settings())
+    touched = set(pending) | set(partners.get_level_values(0)) | set(partners.get_level_values(1))
+    customers = everything.loc[sorted(touched), "customer_id"].dropna().unique()
+    in_scope = everything.index.isin(sorted(touched)) | everything["customer_id"].isin(customers)
+    frame = everything[in_scope]
+    return Loaded(frame, loaded_at, frame.index.tolist())
+
+
+def _constraints(ids: list[int] | None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    constraints = LinkConstraint.objects.all()
+    if ids is not None:
+        wanted = set(ids)
+        rows = [c for c in constraints.values_list("record_a_id", "record_b_id", "kind") if c[0] in wanted]
+        rows = [c for c in rows if c[1] in wanted]
+    else:
+        rows = list(constraints.values_list("record_a_id", "record_b_id", "kind"))
+    must = [(a, b) for a, b, kind in rows if kind == ConstraintKind.MUST_LINK]
+    cannot = [(a, b) for a, b, kind in rows if kind == ConstraintKind.CANNOT_LINK]
+    return must, cannot
+
+
+def _settings() -> matching.MatchSettings:
+    stored = ResolutionSettings.current()
+    return matching.MatchSettings(
+        auto_link_threshold=stored.auto_link_threshold, review_threshold=stored.review_threshold
+    )
+
+
+def _execute(run: MatchRun) -> None:
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    _progress(run, "loading records", 5)
+    loaded = _load(run)
+    timings["load"] = round(time.perf_counter() - clock, 3)
+    frame = loaded.frame
+    stored_model = _active_model()
+    refit = run.mode == RunMode.FULL and (stored_model is None or stored_model.kind == ModelKind.FELLEGI_SUNTER)
+    if stored_model is None and len(frame):
+        refit = True
+    must, cannot = _constraints(loaded.scope_ids)
+    _progress(run, "matching", 20)
+    clock = time.perf_counter()
+    incremental = loaded.scope_ids is not None and not refit
+    if len(frame):
+        # An incremental run keeps existing golden records together and scores only the pairs of
+        # new and changed records; a full run re-clusters everything.
+        pending = frame.index[frame["pending"]] if incremental else None
+        result = matching.resolve(
+            frame.drop(columns=["customer_id", "pending"]),
+            settings=_settings(),
+            model=None if refit else _engine_model(stored_model),
+            must_link=must,
+            cannot_link=cannot,
+            focus=pending,
+            existing_clusters=frame.loc[~frame["pending"], "customer_id"] if incremental else None,
+        )
+    else:
+        result = None
+    timings["match"] = round(time.perf_counter() - clock, 3)
+    _progress(run, "applying", 80)
+    clock = time.perf_counter()
+    with transaction.atomic():
+        model = stored_model
+        if result is not None and refit:
+            MatchModel.objects.filter(is_active=True).update(is_active=False)
+            model = MatchModel.objects.create(
+                kind=ModelKind.FELLEGI_SUNTER,
+                parameters=result.model.to_dict(),
+                trained_on=int(result.stats.get("candidate_pairs", 0)),
+                is_active=True,
+            )
+        counts = _apply(run, loaded, result, model) if result is not None else {}
+        _finish(run, loaded, result, model, counts)
+    timings["apply"] = round(time.perf_counter() - clock, 3)
+    MatchRun.objects.filter(pk=run.pk).update(timings={**timings, **_engine_timings(result)})
+
+
+def _engine_timings(result) -> dict[str, float]:  # noqa: ANN001
+    if result is None:
+        return {}
+    return {k.replace("seconds_", "engine_"): v for k, v in result.stats.items() if k.startswith("seconds_")}
+
+
+def _apply(run: MatchRun, loaded: Loaded, result, model: MatchModel | None) -> dict[str, int]:  # noqa: ANN001
+    frame = loaded.frame
+    clusters: pd.Series = result.clusters.reindex(frame.index)
+    previous: pd.Series = frame["customer_id"]
+    plan = plan_golden_ids(clusters, previous)
+    new_customers = Customer.objects.bulk_create([Customer() for _ in plan.new_clusters], batch_size=2000)
+    label_to_customer = dict(plan.keeps)
+    label_to_customer.update({label: c.pk for label, c in zip(plan.new_clusters, new_customers, strict=True)})
+    target = clusters.map(label_to_customer).astype("int64")
+    moved = target[previous.isna() | (previous != target)]
+    for chunk in _chunks(list(moved.items())):
+        updates = [SourceRecord(pk=pk, customer_id=customer) for pk, customer in chunk]
+        SourceRecord.objects.bulk_update(updates, ["customer"], batch_size=1000)
+    ids = frame.index.tolist()
+    for chunk in _chunks(ids):
+        SourceRecord.objects.filter(pk__in=chunk, received_at__lte=loaded.loaded_at).update(pending_resolution=False)
+
+    actor = f"run:{run.pk}"
+    events: list[CustomerEvent] = []
+    retired_into = {customer: label_to_customer[label] for customer, label in plan.merges.items()}
+    if retired_into:
+        for customer, into in retired_into.items():
+            Customer.objects.filter(pk=customer).update(
+                status=CustomerStatus.RETIRED, merged_into=into, updated_at=timezone.now()
+            )
+            # Older redirects to the retired id now point straight at the survivor: no chains.
+            Customer.objects.filter(merged_into=customer).update(merged_into=into)
+            events.append(
+                CustomerEvent(
+                    customer_id=customer, kind=CustomerEventKind.MERGED, parameters={"into": into}, actor=actor, run=run
+                )
+            )
+        absorbed: dict[int, list[int]] = {}
+        for customer, into in retired_into.items():
+            absorbed.setdefault(into, []).append(customer)
+        events += [
+            CustomerEvent(
+                customer_id=into,
+                kind=CustomerEventKind.ABSORBED,
+                parameters={"from": sorted(old)},
+                actor=actor,
+                run=run,
+            )
+            for into, old in absorbed.items()
+        ]
+    split_from = {label: customer for customer, labels in plan.splits.items() for label in labels}
+    for label, customer in zip(plan.new_clusters, new_customers, strict=True):
+        members = clusters.index[clusters == label].tolist() if label in split_from else []
+        parameters = {"records": len(members) or int((clusters == label).sum())}
+        if label in split_from:
+            parameters["split_from"] = split_from[label]
+        events.append(
+            CustomerEvent(
+                customer=customer, kind=CustomerEventKind.CREATED, parameters=parameters, actor=actor, run=run
+            )
+        )
+    for customer, labels in plan.splits.items():
+        events.append(
+            CustomerEvent(
+                customer_id=customer,
+                kind=CustomerEventKind.SPLIT,
+                parameters={"into": [label_to_customer[label] for label in labels]},
+                actor=actor,
+                run=run,
+            )
+        )
+    CustomerEvent.objects.bulk_create(events, batch_size=2000)
+    golden_attributes_refresh(customer_ids=label_to_customer.values())
+    pairs_kept = _store_pairs(run, loaded, result.pairs, model)
+    return {
+        "created": len(new_customers) - sum(1 for label in plan.new_clusters if label in split_from),
+        "merged": len(plan.merges),
+        "split": len(plan.splits),
+        **pairs_kept,
+    }
+
+
+WEIGHT_PREFIX = "w_"  # the engine's per-field weight columns
+
+
+def _weight_columns(pairs: pd.DataFrame) -> list[str]:
+    return [c for c in pairs.columns if c.startswith(WEIGHT_PREFIX)]
+
+
+def _store_pairs(run: MatchRun, loaded: Loaded, pairs: pd.DataFrame, model: MatchModel | None) -> dict[str, int]:
+    """Replace the undecided pairs among these records with this run's linked and review pairs."""
+    undecided = MatchPair.objects.exclude(status=PairStatus.DECIDED)
+    if loaded.scope_ids is None:
+        undecided.delete()
+    else:
+        for chunk in _chunks(loaded.scope_ids):
+            undecided.filter(Q(record_a_id__in=chunk) | Q(record_b_id__in=chunk)).delete()
+    keep = pairs[pairs["decision"].isin(["link", "review"])]
+    weight_columns = _weight_columns(keep)
+    names = [c[len(WEIGHT_PREFIX) :] for c in weight_columns]
+    rows = []
+    a_ids, b_ids = keep.index.get_level_values(0), keep.index.get_level_values(1)
+    weights = keep[weight_columns].to_numpy(dtype=float) if weight_columns else np.zeros((len(keep), 0))
+    for i, (a, b, probability, total, decision, contrary) in enumerate(
+        zip(a_ids, b_ids, keep["probability"], keep["match_weight"], keep["decision"], keep["contrary"], strict=True)
+    ):
+        low, high = (int(a), int(b)) if a < b else (int(b), int(a))
+        rows.append(
+            MatchPair(
+                record_a_id=low,
+                record_b_id=high,
+                probability=float(probability),
+                match_weight=float(total),
+                weights={n: round(float(w), 3) for n, w in zip(names, weights[i], strict=True)},
+                contrary=bool(contrary),
+                status=PairStatus.LINKED if decision == "link" else PairStatus.REVIEW,
+                run=run,
+                model=model,
+            )
+        )
+    MatchPair.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    return {"linked": int((keep["decision"] == "link").sum()), "review": int((keep["decision"] == "review").sum())}
+
+
+def _histogram(result) -> list[int]:  # noqa: ANN001
+    if result is None or not len(result.pairs):
+        return [0] * 20
+    counts, _ = np.histogram(result.pairs["probability"].to_numpy(dtype=float), bins=20, range=(0.0, 1.0))
+    return counts.tolist()
+
+
+def _finish(run: MatchRun, loaded: Loaded, result, model, counts: dict[str, int]) -> None:  # noqa: ANN001
+    stats = result.stats if result is not None else {}
+    MatchRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.SUCCEEDED,
+        is_active=False,
+        stage="done",
+        progress=100,
+        finished_at=timezone.now(),
+        model=model,
+        records=len(loaded.frame),
+        candidate_pairs=int(stats.get("candidate_pairs", 0)),
+        auto_linked=counts.get("linked", 0),
+        to_review=counts.get("review", 0),
+        golden_records=Customer.objects.filter(status=CustomerStatus.ACTIVE).count(),
+        created_customers=counts.get("created", 0),
+        merged_customers=counts.get("merged", 0),
+        split_customers=counts.get("split", 0),
+        figures={
+            "score_histogram": _histogram(result),
+            "clusters_in_scope": int(result.clusters.nunique()) if result is not None else 0,
+        },
+    )
+
+
+def resolve_now(
+    *, mode: str = RunMode.INCREMENTAL, actor: str, on_start: Callable[[MatchRun], None] | None = None
+) -> MatchRun:
+    """Start, claim and execute a run in this process (`resolve --sync`, tests, the demo)."""
+    run = match_run_start(mode=mode, actor=actor)
+    match_run_claim(run_id=run.pk)
+    if on_start:
+        on_start(run)
+    return match_run_execute(run=run)

@@ -1,0 +1,12 @@
+"""django-q2 entry points: thin, take ids, call one service."""
+
+from profiles.models import MatchRun
+from profiles.services.resolution import match_run_claim, match_run_execute
+
+
+def resolve_task(run_id: int) -> str:
+    """Execute a queued match run, unless the `resolve` command already took it over."""
+    if not match_run_claim(run_id=run_id):
+        return f"run {run_id} was not queued any more"
+    run = match_run_execute(run=MatchRun.objects.get(pk=run_id))
+    return f"run {run_id} {run.status}"
