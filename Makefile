@@ -31,19 +31,22 @@ format: $(STAMP)
 
 test: lint
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest
+	$(PY) -m pytest -q
 
 demo-data: $(STAMP)
 	$(PY) -m benchmarks.datagen --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --out $(DEMO_DIR)
 
 demo: demo-data
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py load_catalog $(DEMO_DIR)/catalog.yaml
 	@for f in $(DEMO_DIR)/*.csv $(DEMO_DIR)/*.jsonl; do \
 		name=$$(basename $$f); code=$${name%.*}; \
 		case $$code in activities|truth) ;; *) $(PY) manage.py import_records $$code $$f || exit 1 ;; esac; \
 	done
+	$(PY) manage.py import_records crm benchmarks/fixtures/crm_late_arrivals.csv
 	$(PY) manage.py import_activities $(DEMO_DIR)/activities.csv
+	$(PY) manage.py resolve --sync
 	$(PY) manage.py ensure_user steward --role steward --password $(DEMO_STEWARD_PASSWORD)
 	$(PY) manage.py ensure_user admin --role admin --password $(DEMO_ADMIN_PASSWORD)
 	@echo ""

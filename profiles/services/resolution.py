@@ -43,7 +43,7 @@ from profiles.models import (
 )
 from profiles.selectors import records_frame, resolution_scope
 from profiles.services.golden import golden_attributes_refresh
-from profiles.services.golden_ids import plan_golden_ids
+from profiles.services.golden_ids import IdPlan, plan_golden_ids
 
 logger = logging.getLogger(__name__)
 CHUNK = 5000
@@ -117,12 +117,10 @@ def _engine_model(stored: MatchModel | None):  # noqa: ANN202 - an engine model
     return None if stored is None else matching.model_from_dict(stored.parameters)
 
 
-def _load(run: MatchRun) -> Loaded:
-    loaded_at = timezone.now()
+def _load_scope(pending: list[int], loaded_at: object) -> Loaded:
+    """Pending records with what an incremental run must see beside them, looked up by key in
+    the database (few records) or through the engine's blocking over everything (many)."""
     active = SourceRecord.objects.filter(is_deleted=False)
-    if run.mode == RunMode.FULL:
-        return Loaded(records_frame(active), loaded_at, None)
-    pending = list(active.filter(pending_resolution=True).values_list("pk", flat=True))
     if not pending:
         return Loaded(records_frame(active.none()), loaded_at, [])
     if len(pending) <= DB_SCOPE_LIMIT:
@@ -140,6 +138,15 @@ def _load(run: MatchRun) -> Loaded:
     in_scope = everything.index.isin(sorted(touched)) | everything["customer_id"].isin(customers)
     frame = everything[in_scope]
     return Loaded(frame, loaded_at, frame.index.tolist())
+
+
+def _load(run: MatchRun) -> Loaded:
+    loaded_at = timezone.now()
+    active = SourceRecord.objects.filter(is_deleted=False)
+    if run.mode == RunMode.FULL:
+        return Loaded(records_frame(active), loaded_at, None)
+    pending = list(active.filter(pending_resolution=True).values_list("pk", flat=True))
+    return _load_scope(pending, loaded_at)
 
 
 def _constraints(ids: list[int] | None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -162,53 +169,84 @@ def _settings() -> matching.MatchSettings:
     )
 
 
+@dataclass
+class Resolved:
+    result: matching.ResolveResult | None
+    stored_model: MatchModel | None
+    refit: bool
+
+
+def _resolve(loaded: Loaded, *, full: bool) -> Resolved:
+    """Run the engine over a loaded scope with the active model (a full run refits EM unless a
+    supervised model trained on steward decisions is active)."""
+    frame = loaded.frame
+    stored_model = _active_model()
+    refit = stored_model is None or (full and stored_model.kind == ModelKind.FELLEGI_SUNTER)
+    if not len(frame):
+        return Resolved(None, stored_model, False)
+    must, cannot = _constraints(loaded.scope_ids)
+    # An incremental run keeps existing golden records together and scores only the pairs of
+    # new and changed records; a full run re-clusters everything.
+    incremental = loaded.scope_ids is not None and not refit
+    result = matching.resolve(
+        frame.drop(columns=["customer_id", "pending"]),
+        settings=_settings(),
+        model=None if refit else _engine_model(stored_model),
+        must_link=must,
+        cannot_link=cannot,
+        focus=frame.index[frame["pending"]] if incremental else None,
+        existing_clusters=frame.loc[~frame["pending"], "customer_id"] if incremental else None,
+    )
+    return Resolved(result, stored_model, refit)
+
+
+def _model_to_use(resolved: Resolved) -> MatchModel | None:
+    """The stored model of this resolution: a newly fitted one becomes the active model."""
+    if resolved.result is None or not resolved.refit:
+        return resolved.stored_model
+    MatchModel.objects.filter(is_active=True).update(is_active=False)
+    return MatchModel.objects.create(
+        kind=ModelKind.FELLEGI_SUNTER,
+        parameters=resolved.result.model.to_dict(),
+        trained_on=int(resolved.result.stats.get("candidate_pairs", 0)),
+        is_active=True,
+    )
+
+
 def _execute(run: MatchRun) -> None:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     _progress(run, "loading records", 5)
     loaded = _load(run)
     timings["load"] = round(time.perf_counter() - clock, 3)
-    frame = loaded.frame
-    stored_model = _active_model()
-    refit = run.mode == RunMode.FULL and (stored_model is None or stored_model.kind == ModelKind.FELLEGI_SUNTER)
-    if stored_model is None and len(frame):
-        refit = True
-    must, cannot = _constraints(loaded.scope_ids)
     _progress(run, "matching", 20)
     clock = time.perf_counter()
-    incremental = loaded.scope_ids is not None and not refit
-    if len(frame):
-        # An incremental run keeps existing golden records together and scores only the pairs of
-        # new and changed records; a full run re-clusters everything.
-        pending = frame.index[frame["pending"]] if incremental else None
-        result = matching.resolve(
-            frame.drop(columns=["customer_id", "pending"]),
-            settings=_settings(),
-            model=None if refit else _engine_model(stored_model),
-            must_link=must,
-            cannot_link=cannot,
-            focus=pending,
-            existing_clusters=frame.loc[~frame["pending"], "customer_id"] if incremental else None,
-        )
-    else:
-        result = None
+    resolved = _resolve(loaded, full=run.mode == RunMode.FULL)
     timings["match"] = round(time.perf_counter() - clock, 3)
     _progress(run, "applying", 80)
     clock = time.perf_counter()
     with transaction.atomic():
-        model = stored_model
-        if result is not None and refit:
-            MatchModel.objects.filter(is_active=True).update(is_active=False)
-            model = MatchModel.objects.create(
-                kind=ModelKind.FELLEGI_SUNTER,
-                parameters=result.model.to_dict(),
-                trained_on=int(result.stats.get("candidate_pairs", 0)),
-                is_active=True,
-            )
-        counts = _apply(run, loaded, result, model) if result is not None else {}
-        _finish(run, loaded, result, model, counts)
+        model = _model_to_use(resolved)
+        counts = _apply(run, loaded, resolved.result, model, actor=f"run:{run.pk}") if resolved.result else {}
+        _finish(run, loaded, resolved.result, model, counts)
     timings["apply"] = round(time.perf_counter() - clock, 3)
-    MatchRun.objects.filter(pk=run.pk).update(timings={**timings, **_engine_timings(result)})
+    MatchRun.objects.filter(pk=run.pk).update(timings={**timings, **_engine_timings(resolved.result)})
+
+
+def records_resolve_now(*, record_ids: list[int], actor: str) -> dict[int, int]:
+    """Real-time resolution of a few new or changed records against the stored data.
+
+    Candidates are found through indexed match keys, not by loading everything; the result is
+    applied in the caller's transaction. Returns record id -> golden record id.
+    """
+    loaded = _load_scope(sorted(set(record_ids)), timezone.now())
+    resolved = _resolve(loaded, full=False)
+    if resolved.result is None:
+        return {}
+    with transaction.atomic():
+        model = _model_to_use(resolved)
+        _apply(None, loaded, resolved.result, model, actor=actor)
+    return dict(SourceRecord.objects.filter(pk__in=record_ids, customer__isnull=False).values_list("pk", "customer_id"))
 
 
 def _engine_timings(result) -> dict[str, float]:  # noqa: ANN001
@@ -217,7 +255,15 @@ def _engine_timings(result) -> dict[str, float]:  # noqa: ANN001
     return {k.replace("seconds_", "engine_"): v for k, v in result.stats.items() if k.startswith("seconds_")}
 
 
-def _apply(run: MatchRun, loaded: Loaded, result, model: MatchModel | None) -> dict[str, int]:  # noqa: ANN001
+def _apply(
+    run: MatchRun | None,
+    loaded: Loaded,
+    result: matching.ResolveResult,
+    model: MatchModel | None,
+    *,
+    actor: str,
+) -> dict[str, int]:
+    """Turn clusters into golden records with stable ids, in the caller's transaction."""
     frame = loaded.frame
     clusters: pd.Series = result.clusters.reindex(frame.index)
     previous: pd.Series = frame["customer_id"]
@@ -234,38 +280,11 @@ def _apply(run: MatchRun, loaded: Loaded, result, model: MatchModel | None) -> d
     for chunk in _chunks(ids):
         SourceRecord.objects.filter(pk__in=chunk, received_at__lte=loaded.loaded_at).update(pending_resolution=False)
 
-    actor = f"run:{run.pk}"
-    events: list[CustomerEvent] = []
-    retired_into = {customer: label_to_customer[label] for customer, label in plan.merges.items()}
-    if retired_into:
-        for customer, into in retired_into.items():
-            Customer.objects.filter(pk=customer).update(
-                status=CustomerStatus.RETIRED, merged_into=into, updated_at=timezone.now()
-            )
-            # Older redirects to the retired id now point straight at the survivor: no chains.
-            Customer.objects.filter(merged_into=customer).update(merged_into=into)
-            events.append(
-                CustomerEvent(
-                    customer_id=customer, kind=CustomerEventKind.MERGED, parameters={"into": into}, actor=actor, run=run
-                )
-            )
-        absorbed: dict[int, list[int]] = {}
-        for customer, into in retired_into.items():
-            absorbed.setdefault(into, []).append(customer)
-        events += [
-            CustomerEvent(
-                customer_id=into,
-                kind=CustomerEventKind.ABSORBED,
-                parameters={"from": sorted(old)},
-                actor=actor,
-                run=run,
-            )
-            for into, old in absorbed.items()
-        ]
+    members = pd.Series(clusters.index, index=clusters.to_numpy()).groupby(level=0).agg(list)
+    events = _retire_merged(plan, label_to_customer, members, previous, actor=actor, run=run)
     split_from = {label: customer for customer, labels in plan.splits.items() for label in labels}
     for label, customer in zip(plan.new_clusters, new_customers, strict=True):
-        members = clusters.index[clusters == label].tolist() if label in split_from else []
-        parameters = {"records": len(members) or int((clusters == label).sum())}
+        parameters: dict[str, object] = {"records": members[label][:50]}
         if label in split_from:
             parameters["split_from"] = split_from[label]
         events.append(
@@ -274,11 +293,13 @@ def _apply(run: MatchRun, loaded: Loaded, result, model: MatchModel | None) -> d
             )
         )
     for customer, labels in plan.splits.items():
+        into = [label_to_customer[label] for label in labels]
+        moved_records = [r for label in labels for r in members[label] if previous.get(r) == customer]
         events.append(
             CustomerEvent(
                 customer_id=customer,
                 kind=CustomerEventKind.SPLIT,
-                parameters={"into": [label_to_customer[label] for label in labels]},
+                parameters={"into": into, "records": moved_records[:50]},
                 actor=actor,
                 run=run,
             )
@@ -287,11 +308,50 @@ def _apply(run: MatchRun, loaded: Loaded, result, model: MatchModel | None) -> d
     golden_attributes_refresh(customer_ids=label_to_customer.values())
     pairs_kept = _store_pairs(run, loaded, result.pairs, model)
     return {
-        "created": len(new_customers) - sum(1 for label in plan.new_clusters if label in split_from),
+        "created": len(plan.new_clusters) - len(split_from),
         "merged": len(plan.merges),
         "split": len(plan.splits),
         **pairs_kept,
     }
+
+
+def _retire_merged(
+    plan: IdPlan,
+    label_to_customer: dict[int, int],
+    members: pd.Series,
+    previous: pd.Series,
+    *,
+    actor: str,
+    run: MatchRun | None,
+) -> list[CustomerEvent]:
+    """Retire the golden records that were merged away, each redirecting to its survivor, and
+    say so on both sides with the records that moved (the evidence is in the run's pairs)."""
+    events = []
+    absorbed: dict[int, list[int]] = {}
+    now = timezone.now()
+    for customer, label in plan.merges.items():
+        into = label_to_customer[label]
+        Customer.objects.filter(pk=customer).update(status=CustomerStatus.RETIRED, merged_into=into, updated_at=now)
+        # Older redirects to the retired id now point straight at the survivor: no chains.
+        Customer.objects.filter(merged_into=customer).update(merged_into=into)
+        moved_records = [r for r in members[label] if previous.get(r) == customer]
+        events.append(
+            CustomerEvent(
+                customer_id=customer,
+                kind=CustomerEventKind.MERGED,
+                parameters={"into": into, "records": moved_records[:50]},
+                actor=actor,
+                run=run,
+            )
+        )
+        absorbed.setdefault(into, []).append(customer)
+    events += [
+        CustomerEvent(
+            customer_id=into, kind=CustomerEventKind.ABSORBED, parameters={"from": sorted(old)}, actor=actor, run=run
+        )
+        for into, old in absorbed.items()
+    ]
+    return events
 
 
 WEIGHT_PREFIX = "w_"  # the engine's per-field weight columns
@@ -301,7 +361,7 @@ def _weight_columns(pairs: pd.DataFrame) -> list[str]:
     return [c for c in pairs.columns if c.startswith(WEIGHT_PREFIX)]
 
 
-def _store_pairs(run: MatchRun, loaded: Loaded, pairs: pd.DataFrame, model: MatchModel | None) -> dict[str, int]:
+def _store_pairs(run: MatchRun | None, loaded: Loaded, pairs: pd.DataFrame, model: MatchModel | None) -> dict[str, int]:
     """Replace the undecided pairs among these records with this run's linked and review pairs."""
     undecided = MatchPair.objects.exclude(status=PairStatus.DECIDED)
     if loaded.scope_ids is None:
