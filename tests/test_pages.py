@@ -110,3 +110,39 @@ def test_ensure_user_creates_a_login_in_a_role(client):
     assert client.login(username="boss", password="admin-demo-2026")
     assert client.get(reverse("admin:index")).status_code == 200
     assert client.get(reverse("admin:connectors_sourcerecord_changelist")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_logging_out_ends_the_session(steward_client):
+    response = steward_client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert steward_client.get(reverse("dashboard")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_every_model_has_a_working_admin_page(client, make_user, sources):
+    from django.contrib import admin
+
+    user = make_user("root", None)
+    user.is_superuser = user.is_staff = True
+    user.save()
+    client.force_login(user)
+    mdm_models = [m for m in admin.site._registry if m._meta.app_label in ("connectors", "profiles", "governance")]
+    assert len(mdm_models) >= 12
+    for model in mdm_models:
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+def test_match_run_pages(steward_client):
+    from profiles.models import MatchRun
+
+    run = MatchRun.objects.create(
+        mode="full", status="succeeded", is_active=False, actor="t", records=10, figures={"score_histogram": [1] * 20}
+    )
+    assert f"#{run.pk}" in steward_client.get(reverse("run-list")).content.decode()
+    detail = steward_client.get(reverse("run-detail", args=[run.pk])).content.decode()
+    assert "Score histogram" in detail
+    assert "bar-fill h100" in detail
+    assert steward_client.get(reverse("run-detail", args=[run.pk + 1])).status_code == 404

@@ -250,3 +250,12 @@ def test_supervised_model_from_decisions_becomes_the_active_model(imported):
     assert model.is_active and model.kind == ModelKind.SUPERVISED
     run = full()
     assert run.model_id == model.pk
+
+
+def test_the_background_task_runs_a_queued_run_once(imported):
+    from profiles.tasks import resolve_task
+
+    run = match_run_start(mode=RunMode.INCREMENTAL, actor="test")
+    assert resolve_task(run.pk) == f"run {run.pk} succeeded"
+    assert resolve_task(run.pk) == f"run {run.pk} was not queued any more"
+    assert MatchRun.objects.get(pk=run.pk).golden_records > 0
