@@ -10,7 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from connectors.models import Activity, SourceRecord
 from profiles.choices import CustomerStatus
-from profiles.matching import evaluation
+from profiles.matching import INPUT_COLUMNS, evaluation
 from profiles.models import Customer, MatchRun
 
 
@@ -50,24 +50,8 @@ def customer_activity_list(customer: Customer, *, limit: int = 200) -> QuerySet[
     )
 
 
-# Columns of the matching engine's input frame (profiles/matching), as stored on SourceRecord.
-FRAME_FIELDS = (
-    "given_name",
-    "family_name",
-    "given_key",
-    "family_key",
-    "given_phonetic",
-    "family_phonetic",
-    "email_key",
-    "phone_key",
-    "date_of_birth",
-    "birth_year",
-    "postcode_key",
-    "street_key",
-    "city",
-    "company_key",
-    "national_id_key",
-)
+# The matching engine's input columns, as stored on SourceRecord (the source comes by join).
+FRAME_FIELDS = tuple(c for c in INPUT_COLUMNS if c != "source")
 
 
 def records_frame(records: QuerySet[SourceRecord], *, chunk_size: int = 50_000) -> pd.DataFrame:
