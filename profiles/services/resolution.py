@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from connectors.models import SourceRecord
+from mdm.bulk import bulk_update_by_pk
 from profiles import matching
 from profiles.choices import (
     ConstraintKind,
@@ -273,9 +274,7 @@ def _apply(
     label_to_customer.update({label: c.pk for label, c in zip(plan.new_clusters, new_customers, strict=True)})
     target = clusters.map(label_to_customer).astype("int64")
     moved = target[previous.isna() | (previous != target)]
-    for chunk in _chunks(list(moved.items())):
-        updates = [SourceRecord(pk=pk, customer_id=customer) for pk, customer in chunk]
-        SourceRecord.objects.bulk_update(updates, ["customer"], batch_size=1000)
+    bulk_update_by_pk(SourceRecord, ["customer"], [(int(pk), int(customer)) for pk, customer in moved.items()])
     ids = frame.index.tolist()
     for chunk in _chunks(ids):
         SourceRecord.objects.filter(pk__in=chunk, received_at__lte=loaded.loaded_at).update(pending_resolution=False)
