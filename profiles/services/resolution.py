@@ -241,6 +241,9 @@ def records_resolve_now(*, record_ids: list[int], actor: str) -> dict[int, int]:
     applied in the caller's transaction. Returns record id -> golden record id.
     """
     loaded = _load_scope(sorted(set(record_ids)), timezone.now())
+    # The records asked for are resolved now whatever their flag says (an API upsert of an
+    # unchanged record still wants its golden id).
+    loaded.frame.loc[loaded.frame.index.isin(record_ids), "pending"] = True
     resolved = _resolve(loaded, full=False)
     if resolved.result is None:
         return {}
