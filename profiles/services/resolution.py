@@ -114,8 +114,18 @@ def _active_model() -> MatchModel | None:
     return MatchModel.objects.filter(is_active=True).first()
 
 
+_ENGINE_MODELS: dict[int, object] = {}
+
+
 def _engine_model(stored: MatchModel | None):  # noqa: ANN202 - an engine model
-    return None if stored is None else matching.model_from_dict(stored.parameters)
+    """The engine's model for a stored one; stored parameters never change, so each is built once
+    per process (its name-frequency tables make that worth saving on every real-time call)."""
+    if stored is None:
+        return None
+    if stored.pk not in _ENGINE_MODELS:
+        _ENGINE_MODELS.clear()
+        _ENGINE_MODELS[stored.pk] = matching.model_from_dict(stored.parameters)
+    return _ENGINE_MODELS[stored.pk]
 
 
 def _load_scope(pending: list[int], loaded_at: object) -> Loaded:
