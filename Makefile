@@ -47,6 +47,7 @@ demo: demo-data
 	$(PY) manage.py import_records crm benchmarks/fixtures/crm_late_arrivals.csv
 	$(PY) manage.py import_activities $(DEMO_DIR)/activities.csv
 	$(PY) manage.py resolve --sync
+	$(PY) manage.py governance_check
 	$(PY) manage.py ensure_user steward --role steward --password $(DEMO_STEWARD_PASSWORD)
 	$(PY) manage.py ensure_user admin --role admin --password $(DEMO_ADMIN_PASSWORD)
 	@echo ""

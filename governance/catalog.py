@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pycountry
 import yaml
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 
 from connectors.choices import SourceKind
 from connectors.standardisation import CANONICAL_ATTRIBUTES
@@ -40,9 +42,14 @@ INTEGRATION_KEYS = {
     "domains",
     "classification",
     "lifecycle",
+    "protocol",
+    "endpoint",
+    "docs",
 }
 REQUIRED_INTEGRATION_KEYS = ("pattern", "cadence")
 MAPPING_SPEC_KEYS = {"field", "format"}
+# Free-text integration keys and their longest value (the model's column sizes).
+TEXT_INTEGRATION_KEYS = {"protocol": 50, "endpoint": 500, "docs": 500}
 DATE_ATTRIBUTES = {"date_of_birth"}
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 _DURATION = re.compile(
@@ -69,6 +76,9 @@ class IntegrationSpec:
     domains: list[str]
     classification: list[str]
     lifecycle: str
+    protocol: str = ""
+    endpoint: str = ""
+    docs: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,13 +116,19 @@ def parse_duration(text: str) -> timedelta:
 
 
 def format_duration(span: timedelta) -> str:
-    """The ISO 8601 form of a cadence, the inverse of `parse_duration`."""
-    seconds = int(span.total_seconds())
+    """The ISO 8601 form of a cadence, the inverse of `parse_duration` (fractions of a second kept)."""
+    micros = span // timedelta(microseconds=1)
+    seconds, fraction = divmod(micros, 1_000_000)
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
+    sec_text = f"{secs}.{fraction:06d}".rstrip("0") if fraction else (str(secs) if secs else "")
     text = "P" + (f"{days}D" if days else "")
-    time_part = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{secs}S" if secs else "")
+    time_part = (
+        (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{sec_text}S" if sec_text else "")
+    )
+    if not days and not time_part:
+        return "PT0S"
     return text + ("T" + time_part if time_part else "")
 
 
@@ -206,13 +222,27 @@ def _validate_integration(where: str, data: object, problems: list[str]) -> Inte
     if owner is not None and (not isinstance(owner, str) or not _SLUG.match(owner)):
         problems.append(f"{where}: integration.owner: {owner!r} must be a team slug such as sales-ops")
     steward = data.get("steward") or ""
-    if not isinstance(steward, str):
-        problems.append(f"{where}: integration.steward: must be a string")
+    if not isinstance(steward, str) or len(steward.strip()) > 254:
+        problems.append(f"{where}: integration.steward: must be a string of at most 254 characters")
     lists = {}
     for key in ("domains", "classification"):
         lists[key] = _string_list(data.get(key))
         if lists[key] is None:
             problems.append(f"{where}: integration.{key}: must be a list of strings")
+    for slug in lists["domains"] or []:
+        if not _SLUG.match(slug):
+            problems.append(f"{where}: integration.domains: {slug!r} must be a domain slug such as customer")
+    texts = {}
+    for key, limit in TEXT_INTEGRATION_KEYS.items():
+        value = data.get(key)
+        texts[key] = value.strip() if isinstance(value, str) else ""
+        if value is not None and (not isinstance(value, str) or len(value.strip()) > limit):
+            problems.append(f"{where}: integration.{key}: must be a string of at most {limit} characters")
+    if texts["docs"]:
+        try:
+            URLValidator(schemes=["http", "https"])(texts["docs"])
+        except ValidationError:
+            problems.append(f"{where}: integration.docs: {texts['docs']!r} is not an http(s) URL")
     if len(problems) > before:
         return None
     return IntegrationSpec(
@@ -224,6 +254,9 @@ def _validate_integration(where: str, data: object, problems: list[str]) -> Inte
         domains=lists["domains"],
         classification=lists["classification"],
         lifecycle=chosen["lifecycle"],
+        protocol=texts["protocol"],
+        endpoint=texts["endpoint"],
+        docs=texts["docs"],
     )
 
 
@@ -323,3 +356,74 @@ def catalog_read(path: Path) -> Catalog:
     except yaml.YAMLError as exc:
         raise CatalogError([f"{path}: not valid YAML: {exc}"]) from exc
     return catalog_parse(data)
+
+
+class _FlowList(list):
+    """A list written on one line, as the catalog documents `domains: [customer]`."""
+
+
+class _FlowMap(dict):
+    """A mapping written on one line, as in `{field: Birthdate, format: "%m/%d/%Y"}`."""
+
+
+class _CatalogDumper(yaml.SafeDumper):
+    pass
+
+
+_CatalogDumper.add_representer(
+    _FlowList, lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+)
+_CatalogDumper.add_representer(
+    _FlowMap, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
+)
+
+
+def _integration_document(spec: IntegrationSpec) -> dict[str, object]:
+    doc: dict[str, object] = {
+        "pattern": spec.pattern,
+        "direction": spec.direction,
+        "cadence": format_duration(spec.cadence),
+    }
+    optional = {
+        "owner": spec.owner,
+        "steward": spec.steward,
+        "domains": _FlowList(spec.domains),
+        "classification": _FlowList(spec.classification),
+    }
+    doc.update({key: value for key, value in optional.items() if value})
+    doc["lifecycle"] = spec.lifecycle
+    doc.update({key: getattr(spec, key) for key in TEXT_INTEGRATION_KEYS if getattr(spec, key)})
+    return doc
+
+
+def _source_document(spec: SourceSpec) -> dict[str, object]:
+    doc: dict[str, object] = {"code": spec.code, "name": spec.name, "kind": spec.kind, "trust": spec.trust}
+    if spec.default_country:
+        doc["default_country"] = spec.default_country
+    doc["id_field"] = spec.id_field
+    if spec.updated_at_field:
+        doc["updated_at_field"] = spec.updated_at_field
+    mapping: dict[str, object] = {}
+    for attribute in sorted(spec.mapping, key=CANONICAL_ATTRIBUTES.index):
+        column, fmt = spec.mapping[attribute]["field"], spec.mapping[attribute].get("format")
+        mapping[attribute] = _FlowMap(field=column, format=fmt) if fmt else column
+    doc["mapping"] = mapping
+    if spec.integration is not None:
+        doc["integration"] = _integration_document(spec.integration)
+    return doc
+
+
+def catalog_dump(catalog: Catalog) -> str:
+    """The catalog file (SPEC §2) for a catalog, the inverse of `catalog_parse`.
+
+    Deterministic: sources by code, keys in the documented order, mapping in canonical attribute
+    order, optional keys only when set; so exporting twice gives the same text, and parsing it
+    gives back an equal catalog.
+    """
+    document: dict[str, object] = {}
+    if catalog.default_country:
+        document["default_country"] = catalog.default_country
+    document["sources"] = [_source_document(spec) for spec in sorted(catalog.sources, key=lambda s: s.code)]
+    header = "# Source catalog (SPEC §2), written by `manage.py export_catalog`.\n"
+    body = yaml.dump(document, Dumper=_CatalogDumper, sort_keys=False, allow_unicode=True, width=120)
+    return header + body

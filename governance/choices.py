@@ -20,3 +20,29 @@ class Lifecycle(models.TextChoices):
     PROPOSED = "proposed", "Proposed"
     PRODUCTION = "production", "Production"
     DEPRECATED = "deprecated", "Deprecated"
+
+
+class Freshness(models.TextChoices):
+    """Observed time since the last successful sync, judged against the declared cadence."""
+
+    FRESH = "fresh", "Fresh"
+    LATE = "late", "Late"
+    STALE = "stale", "Stale"
+    NEVER = "never", "Never synced"
+
+
+class Severity(models.TextChoices):
+    INFO = "info", "Info"
+    WARNING = "warning", "Warning"
+    ERROR = "error", "Error"
+
+
+class ChangeAction(models.TextChoices):
+    CREATE = "create", "Created"
+    UPDATE = "update", "Updated"
+    DELETE = "delete", "Deleted"
+
+
+class GovernanceEventType(models.TextChoices):
+    FINDING_OPENED = "finding-opened", "Finding opened"
+    FINDING_RESOLVED = "finding-resolved", "Finding resolved"

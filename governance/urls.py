@@ -4,4 +4,5 @@ from governance import views
 
 urlpatterns = [
     path("governance/", views.integration_list_view, name="governance"),
+    path("governance/<slug:code>/", views.integration_detail_view, name="integration-detail"),
 ]

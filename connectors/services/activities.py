@@ -17,6 +17,7 @@ from django.db import DatabaseError, transaction
 
 from connectors.choices import ActivityKind, BatchKind
 from connectors.models import Activity, ImportBatch, SourceRecord, SourceSystem
+from connectors.policies import WRITE_REFUSED_PREFIX, write_refusal
 from connectors.readers import BadRow, Row, open_source_file, read_csv
 from connectors.services.batches import batch_add_counts, batch_finish, chunked, quarantine_rows
 from connectors.services.records import parse_source_timestamp
@@ -27,12 +28,30 @@ _SUMMARY_MAX = Activity._meta.get_field("summary").max_length
 _AMOUNT_LIMIT = Decimal("1e12")
 
 
-def _parse(row: Row, sources: dict[str, int]) -> tuple[dict[str, object] | None, list[str]]:
+class _Sources:
+    """The sources an activities file may name, and whether each accepts writes (asked once per source)."""
+
+    def __init__(self) -> None:
+        self.by_code = SourceSystem.objects.in_bulk(field_name="code")
+        self._refusals: dict[str, str | None] = {}
+
+    def pk(self, code: str) -> int:
+        return self.by_code[code].pk
+
+    def refusal(self, code: str) -> str | None:
+        if code not in self._refusals:
+            self._refusals[code] = write_refusal(self.by_code[code])
+        return self._refusals[code]
+
+
+def _parse(row: Row, sources: _Sources) -> tuple[dict[str, object] | None, list[str]]:
     values = {k: (v or "").strip() if isinstance(v, str) else "" for k, v in row.values.items()}
     reasons = []
     code, source_id, kind = values.get("source", ""), values.get("source_id", ""), values.get("kind", "")
-    if code not in sources:
+    if code not in sources.by_code:
         reasons.append(f"unknown source {code!r}" if code else "missing source")
+    elif refusal := sources.refusal(code):
+        reasons.append(WRITE_REFUSED_PREFIX + refusal)
     if not source_id:
         reasons.append("missing source_id")
     if kind not in _KINDS:
@@ -61,7 +80,7 @@ def _parse(row: Row, sources: dict[str, int]) -> tuple[dict[str, object] | None,
         "\x1f".join([code, source_id, kind, occurred_at.isoformat(), str(amount), summary]).encode()
     ).hexdigest()
     return {
-        "source_pk": sources[code],
+        "source_pk": sources.pk(code),
         "source_id": source_id,
         "kind": kind,
         "occurred_at": occurred_at,
@@ -73,7 +92,7 @@ def _parse(row: Row, sources: dict[str, int]) -> tuple[dict[str, object] | None,
     }, []
 
 
-def _import_chunk(batch: ImportBatch, sources: dict[str, int], chunk: list[Row | BadRow]) -> None:
+def _import_chunk(batch: ImportBatch, sources: _Sources, chunk: list[Row | BadRow]) -> None:
     bad: list[BadRow] = []
     parsed: list[dict[str, object]] = []
     for row in chunk:
@@ -128,7 +147,8 @@ def _import_chunk(batch: ImportBatch, sources: dict[str, int], chunk: list[Row |
 def activities_import(*, path: Path, actor: str, batch_size: int | None = None) -> ImportBatch:
     """Import an activities CSV (SPEC §3 `import_activities`).
 
-    Raises `connectors.readers.UnreadableFile` when the file as a whole cannot be read.
+    Raises `connectors.readers.UnreadableFile` when the file as a whole cannot be read. Rows of a
+    source whose writes a guard refuses (`connectors.policies`) are quarantined with the reason.
     """
     started = time.perf_counter()
     batch = ImportBatch.objects.create(
@@ -137,7 +157,7 @@ def activities_import(*, path: Path, actor: str, batch_size: int | None = None) 
         file_name=path.name,
         file_size=path.stat().st_size if path.is_file() else None,
     )
-    sources = dict(SourceSystem.objects.values_list("code", "pk"))
+    sources = _Sources()
     try:
         with open_source_file(path) as stream:
             rows = read_csv(stream, required=REQUIRED_COLUMNS)

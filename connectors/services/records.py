@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 
 from connectors.choices import BatchKind
 from connectors.models import ImportBatch, SourceRecord, SourceSystem
+from connectors.policies import check_write_allowed
 from connectors.readers import BadRow, Row, file_format, open_source_file, read_rows
 from connectors.row_standardisation import RowMapping, standardise_rows
 from connectors.services.batches import batch_add_counts, batch_finish, chunked, quarantine_rows
@@ -260,7 +261,8 @@ def records_import(
 ) -> ImportBatch:
     """Import a CSV or JSON Lines file of source records (SPEC §3 `import_records`).
 
-    Raises `UnreadableFile` when the file as a whole cannot be read; the batch is then kept as
+    Raises `UnreadableFile` when the file as a whole cannot be read, and `WriteRefused` when a
+    write guard (a governance policy) refuses writes to the source; the batch is then kept as
     failed with the reason. Row-level problems never raise: they are quarantined.
     """
     started = time.perf_counter()
@@ -272,6 +274,7 @@ def records_import(
     mapping = RowMapping.of(source.mapping, region=source.default_country or None, max_lengths=_MAX_LENGTHS)
     size_limit = batch_size or settings.MDM_IMPORT_BATCH_SIZE
     try:
+        check_write_allowed(source)
         with open_source_file(path) as stream:
             for chunk in chunked(read_rows(stream, fmt, encoding=encoding), size_limit):
                 _write_chunk(batch, source, mapping, _prepare_chunk(batch, source, chunk))

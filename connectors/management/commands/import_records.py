@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from connectors.models import SourceSystem
+from connectors.policies import WriteRefused
 from connectors.readers import UnreadableFile
 from connectors.services.records import records_import
 
@@ -34,7 +35,7 @@ class Command(BaseCommand):
                 force_json=options["jsonl"],
                 encoding=options["encoding"],
             )
-        except UnreadableFile as exc:
+        except (UnreadableFile, WriteRefused) as exc:
             raise CommandError(str(exc)) from exc
         counts = batch.counts()
         self.stdout.write(

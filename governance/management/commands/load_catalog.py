@@ -1,5 +1,6 @@
 """`manage.py load_catalog PATH [--json]` (SPEC §2)."""
 
+import getpass
 import json
 from pathlib import Path
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         try:
-            result = catalog_load(path=options["path"])
+            result = catalog_load(path=options["path"], actor=f"cli:{getpass.getuser()}")
         except CatalogError as exc:
             problems = "\n".join(f"  - {p}" for p in exc.problems)
             raise CommandError(f"catalog not loaded, nothing applied:\n{problems}") from exc
