@@ -3,22 +3,42 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
+from connectors.choices import ActivityKind
 from connectors.models import Activity, SourceRecord
 from profiles.choices import CustomerStatus
+from profiles.constants import CLOSED_TICKET_WORDS, GOLDEN_ATTRIBUTES, OPEN_TICKET_DAYS, RULE_ATTRIBUTES
 from profiles.matching import INPUT_COLUMNS, evaluation
-from profiles.models import Customer, MatchRun
+from profiles.models import (
+    Customer,
+    CustomerChange,
+    CustomerEvent,
+    GoldenAttribute,
+    MatchRun,
+    Relationship,
+    SurvivorshipRule,
+    SurvivorshipRuleChange,
+)
 
 
-def customer_list(*, q: str = "", source: str = "") -> QuerySet[Customer]:
-    """Active golden records, optionally searched by name, email or phone, or held by a source."""
+def customer_list(*, q: str = "", source: str = "", conflicts: bool = False) -> QuerySet[Customer]:
+    """Active golden records, optionally searched by name, email or phone, held by a source, or
+    with conflicting values among their records."""
     customers = Customer.objects.filter(status=CustomerStatus.ACTIVE).annotate(
-        record_count=Count("source_records", filter=Q(source_records__is_deleted=False))
+        record_count=Count("source_records", filter=Q(source_records__is_deleted=False)),
+        has_conflicts=Exists(GoldenAttribute.objects.filter(customer=OuterRef("pk"), conflict=True)),
     )
+    if conflicts:
+        customers = customers.filter(has_conflicts=True)
     q = q.strip()
     if q:
         # National trunk prefixes (the 0 of "02 9123 4567") are not in the E.164 form.
@@ -42,12 +62,132 @@ def customer_get(pk: int) -> Customer | None:
 
 
 def customer_activity_list(customer: Customer, *, limit: int = 200) -> QuerySet[Activity]:
-    """The customer's activities from every source, newest first."""
+    """The customer's activities from every source (every linked record), newest first."""
     return (
-        Activity.objects.filter(source_record__customer=customer)
+        Activity.objects.filter(source_record__customer=customer, source_record__is_deleted=False)
         .select_related("source_record__source")
         .order_by("-occurred_at", "-id")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    """The figures at the top of the unified profile.
+
+    Lifetime value is money received: e-commerce orders (paid at checkout) plus payments
+    (invoices count once paid; adding invoices too would count them twice). A ticket is open
+    when it is recent (OPEN_TICKET_DAYS) and its summary does not say it was closed: activities
+    carry no status of their own. First seen is the earliest activity or record timestamp."""
+
+    lifetime_value: Decimal
+    invoiced: Decimal
+    open_tickets: int
+    activities: int
+    last_interaction: datetime | None
+    first_seen: datetime | None
+    sources: int
+    records: int
+
+
+def customer_summary(customer: Customer, *, now: datetime | None = None) -> CustomerSummary:
+    now = now or timezone.now()
+    closed = Q()
+    for word in CLOSED_TICKET_WORDS:
+        closed |= Q(summary__icontains=word)
+    money = Q(kind__in=[ActivityKind.ORDER, ActivityKind.PAYMENT])
+    recent_ticket = Q(kind=ActivityKind.TICKET, occurred_at__gte=now - timedelta(days=OPEN_TICKET_DAYS))
+    activity = Activity.objects.filter(source_record__customer=customer, source_record__is_deleted=False).aggregate(
+        lifetime_value=Sum("amount", filter=money, default=Decimal("0")),
+        invoiced=Sum("amount", filter=Q(kind=ActivityKind.INVOICE), default=Decimal("0")),
+        open_tickets=Count("id", filter=recent_ticket & ~closed),
+        activities=Count("id"),
+        last=Max("occurred_at"),
+        first=Min("occurred_at"),
+    )
+    records = SourceRecord.objects.filter(customer=customer, is_deleted=False).aggregate(
+        sources=Count("source", distinct=True),
+        records=Count("id"),
+        first=Min(Coalesce("source_updated_at", "received_at")),
+    )
+    firsts = [t for t in (activity["first"], records["first"]) if t is not None]
+    return CustomerSummary(
+        lifetime_value=activity["lifetime_value"],
+        invoiced=activity["invoiced"],
+        open_tickets=activity["open_tickets"],
+        activities=activity["activities"],
+        last_interaction=activity["last"],
+        first_seen=min(firsts) if firsts else None,
+        sources=records["sources"],
+        records=records["records"],
+    )
+
+
+def golden_attribute_list(customer: Customer) -> list[GoldenAttribute]:
+    """The golden attributes with their provenance, in the canonical order."""
+    order = {name: i for i, name in enumerate(GOLDEN_ATTRIBUTES)}
+    rows = GoldenAttribute.objects.filter(customer=customer).select_related("source", "source_record")
+    return sorted(rows, key=lambda row: order.get(row.attribute, len(order)))
+
+
+def customer_event_list(customer: Customer, *, limit: int = 100) -> QuerySet[CustomerEvent]:
+    return CustomerEvent.objects.filter(customer=customer).select_related("run").order_by("-created_at", "-id")[:limit]
+
+
+@dataclass
+class RelationshipGroup:
+    """A household or account this golden record belongs to, with (some of) its other members."""
+
+    kind: str
+    kind_label: str
+    key: str
+    label: str
+    members: list[Customer]
+    member_count: int  # others, not counting this golden record
+
+
+def customer_relationship_list(customer: Customer, *, members_shown: int = 20) -> list[RelationshipGroup]:
+    mine = list(Relationship.objects.filter(customer=customer).order_by("kind", "key"))
+    if not mine:
+        return []
+    same_group = Q()
+    for row in mine:
+        same_group |= Q(kind=row.kind, key=row.key)
+    others = Relationship.objects.filter(same_group).exclude(customer=customer)
+    counts = {(r["kind"], r["key"]): r["n"] for r in others.values("kind", "key").annotate(n=Count("id"))}
+    shown: dict[tuple[str, str], list[Customer]] = {}
+    for row in others.select_related("customer").order_by("kind", "key", "customer_id")[: members_shown * len(mine)]:
+        group = shown.setdefault((row.kind, row.key), [])
+        if len(group) < members_shown:
+            group.append(row.customer)
+    return [
+        RelationshipGroup(
+            row.kind,
+            row.get_kind_display(),
+            row.key,
+            row.label,
+            shown.get((row.kind, row.key), []),
+            counts.get((row.kind, row.key), 0),
+        )
+        for row in mine
+    ]
+
+
+def customer_change_list(*, after: int = 0, limit: int = 100) -> QuerySet[CustomerChange]:
+    """The change log after a cursor (a sequence), oldest first: the changes feed."""
+    return CustomerChange.objects.filter(sequence__gt=after).order_by("sequence")[:limit]
+
+
+def survivorship_rule_list() -> list[SurvivorshipRule]:
+    order = {name: i for i, name in enumerate(RULE_ATTRIBUTES)}
+    return sorted(SurvivorshipRule.objects.all(), key=lambda rule: order.get(rule.attribute, len(order)))
+
+
+def survivorship_rule_get(attribute: str) -> SurvivorshipRule | None:
+    return SurvivorshipRule.objects.filter(attribute=attribute).first()
+
+
+def survivorship_rule_change_list(*, limit: int = 50) -> QuerySet[SurvivorshipRuleChange]:
+    return SurvivorshipRuleChange.objects.select_related("rule")[:limit]
 
 
 # The matching engine's input columns, as stored on SourceRecord (the source comes by join).

@@ -1,6 +1,7 @@
 """django-q2 entry points: thin, take ids, call one service."""
 
 from profiles.models import MatchRun
+from profiles.services.golden import golden_records_recompute_all
 from profiles.services.resolution import match_run_claim, match_run_execute
 
 
@@ -10,3 +11,9 @@ def resolve_task(run_id: int) -> str:
         return f"run {run_id} was not queued any more"
     run = match_run_execute(run=MatchRun.objects.get(pk=run_id))
     return f"run {run_id} {run.status}"
+
+
+def golden_recompute_task(requested_by: str) -> str:
+    """Recompute every golden record after a survivorship rule changed."""
+    figures = golden_records_recompute_all(actor=f"task:golden-recompute ({requested_by})")
+    return f"{figures['customers']} golden records recomputed, {figures['changed']} changed"

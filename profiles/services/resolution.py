@@ -25,6 +25,7 @@ from connectors.models import SourceRecord
 from mdm.bulk import bulk_update_by_pk
 from profiles import matching
 from profiles.choices import (
+    ChangeKind,
     ConstraintKind,
     CustomerEventKind,
     CustomerStatus,
@@ -43,7 +44,8 @@ from profiles.models import (
     ResolutionSettings,
 )
 from profiles.selectors import records_frame, resolution_scope
-from profiles.services.golden import golden_attributes_refresh
+from profiles.services.changes import RECORDS_FIELD, Change
+from profiles.services.golden import golden_records_recompute
 from profiles.services.golden_ids import IdPlan, plan_golden_ids
 
 logger = logging.getLogger(__name__)
@@ -317,14 +319,45 @@ def _apply(
             )
         )
     CustomerEvent.objects.bulk_create(events, batch_size=2000)
-    golden_attributes_refresh(customer_ids=label_to_customer.values())
     pairs_kept = _store_pairs(run, loaded, result.pairs, model)
+    intents = _change_intents(plan, label_to_customer, new_customers, moved, previous)
+    if loaded.scope_ids is None:
+        # A full run recomputes every golden record, so rule or trust changes reach them all.
+        recompute = set(label_to_customer.values())
+    else:
+        # Otherwise only the golden records whose records moved or changed.
+        pending = frame["pending"].to_numpy()
+        recompute = set(target[pending].tolist()) | set(previous[pending].dropna().astype("int64").tolist())
+    # Last: the change log serialises its writers until this transaction commits.
+    golden_records_recompute(customer_ids=recompute, actor=actor, intents=intents)
     return {
         "created": len(plan.new_clusters) - len(split_from),
         "merged": len(plan.merges),
         "split": len(plan.splits),
         **pairs_kept,
     }
+
+
+def _change_intents(
+    plan: IdPlan,
+    label_to_customer: dict[int, int],
+    new_customers: list[Customer],
+    moved: pd.Series,
+    previous: pd.Series,
+) -> dict[int, Change]:
+    """The change-log entries a run owes whatever the values do: created, merged, split, and
+    updated for golden records that gained or lost records."""
+    intents: dict[int, Change] = {}
+    for customer in new_customers:
+        intents[customer.pk] = Change(customer.pk, ChangeKind.CREATED, changed_fields=[RECORDS_FIELD])
+    for customer, label in plan.merges.items():
+        intents[customer] = Change(customer, ChangeKind.MERGED, survivor_id=label_to_customer[label])
+    for customer in plan.splits:
+        intents[customer] = Change(customer, ChangeKind.SPLIT, changed_fields=[RECORDS_FIELD])
+    touched = set(moved.tolist()) | set(previous.reindex(moved.index).dropna().astype("int64").tolist())
+    for customer in touched - set(intents):
+        intents[customer] = Change(customer, ChangeKind.UPDATED, changed_fields=[RECORDS_FIELD])
+    return intents
 
 
 def _retire_merged(

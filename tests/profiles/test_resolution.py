@@ -194,7 +194,7 @@ def test_a_crash_while_applying_leaves_the_previous_golden_records(imported, mon
     def crash(**kwargs):
         raise RuntimeError("killed mid-apply")
 
-    monkeypatch.setattr("profiles.services.resolution.golden_attributes_refresh", crash)
+    monkeypatch.setattr("profiles.services.resolution.golden_records_recompute", crash)
     run = resolve_now(mode=RunMode.FULL, actor="test")
     assert run.status == RunStatus.FAILED
     assert "killed mid-apply" in run.error

@@ -1,0 +1,80 @@
+"""The change log of golden records: what the changes feed and webhooks serve.
+
+A consumer keeps the last `sequence` it saw and asks for the changes after it, so the log must
+never let a lower sequence commit after a higher one is visible. Plain auto-increment ids do not
+give that: two transactions take ids 5 and 6, the one with 6 commits first, a consumer reads 6
+and moves its cursor past 5 for ever. Writers therefore serialise on a transaction-level
+PostgreSQL advisory lock taken just before they append and held until they commit, and number
+their rows after the highest committed sequence, so sequences commit in order and without gaps
+(a rolled-back writer leaves no hole either). On SQLite, writers are serialised by the database
+itself (`transaction_mode = IMMEDIATE`). Append as the last write of a transaction: the lock is
+held until commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from profiles.choices import ChangeKind
+from profiles.constants import CHANGE_LOG_LOCK
+from profiles.models import CustomerChange
+from profiles.services.bulk import rows_insert
+
+# Within one transaction: the surviving and new records first, then the ids that went away.
+KIND_ORDER = {
+    ChangeKind.CREATED: 0,
+    ChangeKind.SPLIT: 1,
+    ChangeKind.UPDATED: 2,
+    ChangeKind.MERGED: 3,
+    ChangeKind.DELETED: 4,
+}
+RECORDS_FIELD = "source_records"  # in changed_fields when the record's xrefs changed
+CHANGE_COLUMNS = ("sequence", "customer", "kind", "survivor", "attributes", "changed_fields", "actor", "created_at")
+
+
+@dataclass
+class Change:
+    """One entry to append."""
+
+    customer_id: int
+    kind: str
+    survivor_id: int | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+    changed_fields: list[str] = field(default_factory=list)
+
+
+def _serialise_writers() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_LOG_LOCK])
+
+
+def customer_changes_append(*, changes: Iterable[Change], actor: str) -> int:
+    """Append changes in the caller's transaction; returns how many were appended."""
+    ordered = sorted(changes, key=lambda c: (KIND_ORDER[c.kind], c.customer_id))
+    if not ordered:
+        return 0
+    with transaction.atomic(savepoint=False):
+        _serialise_writers()
+        last = CustomerChange.objects.aggregate(last=Max("sequence"))["last"] or 0
+        now = timezone.now()
+        rows = [
+            (
+                last + i,
+                change.customer_id,
+                change.kind,
+                change.survivor_id,
+                change.attributes,
+                change.changed_fields,
+                actor[:150],
+                now,
+            )
+            for i, change in enumerate(ordered, start=1)
+        ]
+        rows_insert(model=CustomerChange, fields=CHANGE_COLUMNS, rows=rows)
+    return len(rows)
