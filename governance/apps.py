@@ -2,19 +2,11 @@ from django.apps import AppConfig
 
 
 def _after_migrate(*, apps: object = None, **kwargs: object) -> None:
-    """Infrastructure after every migrate: declared schedules and policy rule rows, and the roles'
-    permissions on governance models.
-
-    Roles are granted their permissions by profiles' post_migrate handler, which runs before
-    governance's permissions exist on a fresh database (governance comes later in
-    INSTALLED_APPS); granting them again here, once they exist, gives admins their rights on
-    integrations and policy rules from the first migrate.
-    """
+    """Infrastructure after every migrate: declared schedules and policy rule rows."""
     from django.apps import apps as global_apps
 
     from governance.services.policies import policy_rules_sync
     from governance.services.schedules import schedules_ensure
-    from profiles.roles import sync_role_permissions
 
     apps = apps or global_apps  # `flush` sends the signal without the migrated state
 
@@ -25,7 +17,6 @@ def _after_migrate(*, apps: object = None, **kwargs: object) -> None:
         return
     schedules_ensure(schedule_model=schedule_model)
     policy_rules_sync()
-    sync_role_permissions()
 
 
 class GovernanceConfig(AppConfig):

@@ -12,4 +12,6 @@ class ProfilesConfig(AppConfig):
 
         from profiles.roles import sync_role_permissions
 
-        post_migrate.connect(sync_role_permissions, sender=self)
+        # Every app's post_migrate, not just ours: permissions of apps migrated after profiles
+        # (governance) only exist once their own post_migrate has run.
+        post_migrate.connect(sync_role_permissions, dispatch_uid="profiles_sync_role_permissions")
