@@ -1,16 +1,20 @@
-"""Fast bulk updates by primary key, for runs that rewrite tens of thousands of rows.
+"""Fast bulk inserts and updates, for runs that write tens of thousands of rows.
 
-Django's `bulk_update` builds one `CASE WHEN pk = … THEN …` per row and field, which costs
-seconds per thousand rows. Here PostgreSQL gets the rows by COPY into a temporary table and
-one `UPDATE … FROM`; other databases (SQLite) get one prepared UPDATE run with executemany.
+Django's `bulk_update` builds one `CASE WHEN pk = … THEN …` per row and field, and
+`bulk_create` builds and parses huge multi-row INSERTs; both cost seconds per thousand rows.
+On PostgreSQL the rows are streamed with COPY instead (into the table, or into a temporary
+table and one `UPDATE … FROM`); other databases (SQLite) use executemany or bulk_create.
 """
 
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, models, transaction
+
+SMALL_UPDATE = 200  # rows up to which PostgreSQL gets one UPDATE … FROM (VALUES …)
 
 
 def _column(model: type[models.Model], name: str) -> tuple[str, bool]:
@@ -38,22 +42,57 @@ def bulk_update_by_pk(model: type[models.Model], fields: Sequence[str], rows: It
         ]
     names = [connection.ops.quote_name(c) for c, _ in columns]
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and len(rows) <= SMALL_UPDATE:
+            # A few rows: one statement, no temporary table.
+            types = [model._meta.pk.db_type(connection)] + [
+                model._meta.get_field(f).db_type(connection) for f in fields
+            ]
+            row_sql = "(" + ", ".join(f"%s::{t}" for t in types) + ")"
+            assignments = ", ".join(f"{n} = v.{n}" for n in names)
             cursor.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS _bulk_{model._meta.db_table} ON COMMIT DROP AS "
+                f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([row_sql] * len(rows))}) "
+                f"AS v({pk}, {', '.join(names)}) WHERE {table}.{pk} = v.{pk}",
+                [value for row in rows for value in row],
+            )
+        elif connection.vendor == "postgresql":
+            # One temporary table per table and set of columns, dropped at commit.
+            temp = f"_bulk_{model._meta.db_table}_{zlib.crc32(','.join(fields).encode()):x}"
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {temp} ON COMMIT DROP AS "
                 f"SELECT {pk}, {', '.join(names)} FROM {table} WITH NO DATA"
             )
-            temp = f"_bulk_{model._meta.db_table}"
             cursor.execute(f"TRUNCATE {temp}")
             with cursor.cursor.copy(f"COPY {temp} ({pk}, {', '.join(names)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             assignments = ", ".join(f"{n} = {temp}.{n}" for n in names)
             cursor.execute(f"UPDATE {table} SET {assignments} FROM {temp} WHERE {table}.{pk} = {temp}.{pk}")
-            cursor.execute(f"TRUNCATE {temp}")
         else:
             assignments = ", ".join(f"{n} = %s" for n in names)
             cursor.executemany(
                 f"UPDATE {table} SET {assignments} WHERE {pk} = %s", [(*row[1:], row[0]) for row in rows]
             )
+    return len(rows)
+
+
+def bulk_insert_rows(*, model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
+    """Insert rows (tuples of values for `fields`, by attribute name) into model's table."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    columns = [model._meta.get_field(name) for name in fields]
+    if connection.vendor != "postgresql":
+        attnames = [column.attname for column in columns]
+        model.objects.bulk_create([model(**dict(zip(attnames, row, strict=True))) for row in rows], batch_size=1000)
+        return len(rows)
+    quote = connection.ops.quote_name
+    json_at = [i for i, column in enumerate(columns) if isinstance(column, models.JSONField)]
+    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c.column) for c in columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            if json_at:
+                row = list(row)
+                for i in json_at:
+                    row[i] = json.dumps(row[i], ensure_ascii=False)
+            copy.write_row(row)
     return len(rows)

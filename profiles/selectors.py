@@ -209,7 +209,7 @@ def records_frame(records: QuerySet[SourceRecord], *, chunk_size: int = 50_000) 
             buffer = []
     if buffer or not parts:
         parts.append(pd.DataFrame.from_records(buffer, columns=columns))
-    frame = pd.concat(parts, ignore_index=True).set_index("id")
+    frame = (parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)).set_index("id")
     frame = frame.rename(columns={"source__code": "source", "pending_resolution": "pending"})
     frame["pending"] = frame["pending"].astype(bool)
     frame["date_of_birth"] = frame["date_of_birth"].map(lambda d: d.isoformat() if d else None)
@@ -256,9 +256,12 @@ def resolution_scope(record_ids: list[int]) -> QuerySet[SourceRecord]:
         if values:
             match |= Q(**{f"{field}__in": values})
     active = SourceRecord.objects.filter(is_deleted=False)
-    touched = active.filter(match)
-    customers = touched.exclude(customer__isnull=True).values("customer_id")
-    return active.filter(Q(pk__in=touched.values("pk")) | Q(customer_id__in=customers))
+    # Two small indexed queries with literal lists: as subqueries, PostgreSQL plans the OR of
+    # the two as a sequential scan of the whole table.
+    touched = list(active.filter(match).values_list("pk", "customer_id"))
+    records = {pk for pk, _ in touched}
+    customers = {customer for _, customer in touched if customer is not None}
+    return active.filter(Q(pk__in=records) | Q(customer_id__in=customers))
 
 
 def xref_rows() -> Iterator[tuple[str, str, int | str]]:

@@ -20,10 +20,10 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from mdm.bulk import bulk_insert_rows
 from profiles.choices import ChangeKind
 from profiles.constants import CHANGE_LOG_LOCK
 from profiles.models import CustomerChange
-from profiles.services.bulk import rows_insert
 
 # Within one transaction: the surviving and new records first, then the ids that went away.
 KIND_ORDER = {
@@ -76,5 +76,5 @@ def customer_changes_append(*, changes: Iterable[Change], actor: str) -> int:
             )
             for i, change in enumerate(ordered, start=1)
         ]
-        rows_insert(model=CustomerChange, fields=CHANGE_COLUMNS, rows=rows)
+        bulk_insert_rows(model=CustomerChange, fields=CHANGE_COLUMNS, rows=rows)
     return len(rows)

@@ -20,16 +20,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from connectors.models import SourceRecord, SourceSystem
+from mdm.bulk import bulk_insert_rows, bulk_update_by_pk
 from profiles.choices import ChangeKind, CustomerStatus, ValueRule
 from profiles.constants import ADDRESS, ADDRESS_PARTS, DISPLAY_FIELDS, SINGLE_ATTRIBUTES
 from profiles.models import Customer, GoldenAttribute, SurvivorshipRule, ValuePin
-from profiles.services.bulk import rows_insert
 from profiles.services.changes import Change, customer_changes_append
 from profiles.survivorship import Candidate, Pin, Rule, Strategy, Survivor, normalise
 
@@ -415,49 +415,21 @@ def _refresh_chunk(chunk: list[int], ctx: _Context, keep_state: set[int], result
             result.states[customer_id] = {name: row.value for name, row in rows.items() if row.value}
     if to_delete:
         GoldenAttribute.objects.filter(pk__in=to_delete).delete()
-    rows_insert(model=GoldenAttribute, fields=ATTRIBUTE_COLUMNS, rows=to_create)
+    bulk_insert_rows(model=GoldenAttribute, fields=ATTRIBUTE_COLUMNS, rows=to_create)
     if display_updates:
         _display_update(display_updates)
     result.rows_written += len(to_create)
 
 
 def _display_update(rows: list[tuple[int, dict[str, object]]]) -> None:
-    """Write the display columns of many customers with one UPDATE … FROM (VALUES …) per batch:
-    Django's bulk_update builds a CASE expression per object and field, far too slow here."""
-    table = Customer._meta.db_table
-    columns = ["id", *DISPLAY_FIELDS]
+    """Write the display columns of many customers at once (Django's bulk_update builds a CASE
+    expression per object and field, far too slow here)."""
     now = timezone.now()
-    postgres = connection.vendor == "postgresql"
-    # SQLite allows 999 parameters per statement in Django's eyes; PostgreSQL 65535.
-    batch = 1000 if postgres else 999 // len(columns) - 1
-    assignments = ", ".join(f"{name} = v.{name}" for name in DISPLAY_FIELDS)
-    for start in range(0, len(rows), batch):
-        part = rows[start : start + batch]
-        params: list[object] = [now]
-        for pk, values in part:
-            params.append(pk)
-            for name in DISPLAY_FIELDS:
-                value = values[name]
-                params.append(value.isoformat() if isinstance(value, date) else value)
-        if postgres:
-            row_sql = (
-                "(%s::bigint, "
-                + ", ".join("%s::date" if n == "date_of_birth" else "%s::text" for n in DISPLAY_FIELDS)
-                + ")"
-            )
-            sql = (
-                f"UPDATE {table} AS c SET {assignments}, updated_at = %s "
-                f"FROM (VALUES {', '.join([row_sql] * len(part))}) AS v({', '.join(columns)}) WHERE c.id = v.id"
-            )
-        else:
-            row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
-            sql = (
-                f"WITH v({', '.join(columns)}) AS (VALUES {', '.join([row_sql] * len(part))}) "
-                f"UPDATE {table} SET {assignments}, updated_at = %s FROM v WHERE {table}.id = v.id"
-            )
-            params = [*params[1:], now]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+    bulk_update_by_pk(
+        Customer,
+        [*DISPLAY_FIELDS, "updated_at"],
+        [(pk, *(values[name] for name in DISPLAY_FIELDS), now) for pk, values in rows],
+    )
 
 
 def golden_attributes_clear(*, customer_ids: Iterable[int]) -> None:
