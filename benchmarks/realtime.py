@@ -25,6 +25,7 @@ and per kind how many records ended where expected.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import random
 import statistics
@@ -54,6 +55,7 @@ class Sample:
     millis: float = 0.0
     returned_customer: int | None = None
     ok: bool = False
+    truth_ok: bool = False
     detail: dict[str, Any] = field(default_factory=dict)
 
 
@@ -188,8 +190,16 @@ def latency(values: list[float]) -> dict[str, float]:
     }
 
 
-def run_samples(count: int, seed: int) -> list[Sample]:
-    """Write and resolve `count` records one by one, timing only `records_resolve_now`."""
+def read_truth(path: Path) -> dict[tuple[str, str], str]:
+    """(source, source id) -> true entity, from the generator's truth.csv."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {(row["source"], row["source_id"]): row["entity_id"] for row in csv.DictReader(handle)}
+
+
+def run_samples(count: int, seed: int, truth: dict[tuple[str, str], str]) -> list[Sample]:
+    """Write and resolve `count` records one by one, timing only `records_resolve_now`.
+
+    `truth` is extended with the records written here (a copy is its original's person)."""
     from connectors.models import SourceRecord
     from profiles.services.resolution import records_resolve_now
 
@@ -208,8 +218,10 @@ def run_samples(count: int, seed: int) -> list[Sample]:
         if kind == "new_person":
             source_id = rng.choice(sorted(writer.sources))
             values = _new_person_values(source_id, writer, index, rng)
-            pk = writer.create(source_id, values[writer.sources[source_id].id_field], values)
-            sample = Sample(kind, pk, None)
+            external_id = values[writer.sources[source_id].id_field]
+            pk = writer.create(source_id, external_id, values)
+            truth[(writer.sources[source_id].code, external_id)] = f"rt-new-{index}"
+            sample = Sample(kind, pk, None, detail={"source": writer.sources[source_id].code})
         else:
             while True:  # an existing record carrying a name to misspell
                 original = SourceRecord.objects.get(pk=rng.choice(linked))
@@ -219,12 +231,14 @@ def run_samples(count: int, seed: int) -> list[Sample]:
                     break
             column = rng.choice(columns)
             before, values[column] = values[column], typo(values[column], rng)
-            detail = {"source": writer.sources[original.source_id].code, "column": column}
+            code = writer.sources[original.source_id].code
+            detail = {"source": code, "column": column, "entity": truth.get((code, original.external_id))}
             detail["typo"] = f"{before} -> {values[column]}"
             if kind == "copy_typo":
                 id_field = writer.sources[original.source_id].id_field
                 values[id_field] = f"rt-copy-{index}"
                 pk = writer.create(original.source_id, values[id_field], values)
+                truth[(code, values[id_field])] = detail["entity"]
                 detail["copied_from"] = original.pk
             else:
                 pk = original.pk
@@ -235,20 +249,32 @@ def run_samples(count: int, seed: int) -> list[Sample]:
         result = records_resolve_now(record_ids=[pk], actor="benchmark")
         sample.millis = (time.perf_counter() - started) * 1000
         sample.returned_customer = result.get(pk)
-        _check(sample)
+        _check(sample, truth)
         samples.append(sample)
     return samples
 
 
-def _check(sample: Sample) -> None:
-    """Did the record end where expected? (Untimed.)"""
+def _check(sample: Sample, truth: dict[tuple[str, str], str]) -> None:
+    """Did the record end where expected, and is that right by the truth? (Untimed.)
+
+    `ok`: a copy is with the golden record of its original, a changed record stays in its golden
+    record, a new person is alone. `truth_ok`: the golden record holds, besides this record, only
+    records of the same true person, and at least one of them when that person has other records."""
     from connectors.models import SourceRecord
 
     now = _golden_of(sample.record_id)
+    others = (
+        SourceRecord.objects.filter(customer_id=now, is_deleted=False)
+        .exclude(pk=sample.record_id)
+        .values_list("source__code", "external_id")
+    )
+    entities = {truth.get(key, "?") for key in others} if now is not None else {"?"}
     if sample.kind == "new_person":
-        alone = now is not None and SourceRecord.objects.filter(customer_id=now, is_deleted=False).count() == 1
-        sample.ok = alone
+        sample.ok = sample.truth_ok = now is not None and not entities
         return
+    entity = sample.detail["entity"]
+    has_others = sum(1 for value in truth.values() if value == entity) > 1
+    sample.truth_ok = entities == {entity} if has_others else not entities
     if sample.kind == "copy_typo":
         # The original may have been merged meanwhile: compare with where it is now.
         expected_now = _golden_of(sample.detail["copied_from"])
@@ -273,15 +299,17 @@ def report(samples: list[Sample]) -> dict[str, Any]:
             **latency([s.millis for s in chosen]),
             "as_expected": ok,
             "as_expected_rate": round(ok / len(chosen), 4),
+            "truth_correct_rate": round(sum(s.truth_ok for s in chosen) / len(chosen), 4),
             "returned_no_customer": sum(s.returned_customer is None for s in chosen),
         }
     out["per_kind"] = per_kind
-    out["quality_rate"] = round(sum(s.ok for s in samples) / len(samples), 4) if samples else None
+    out["as_expected_rate"] = round(sum(s.ok for s in samples) / len(samples), 4) if samples else None
+    out["truth_correct_rate"] = round(sum(s.truth_ok for s in samples) / len(samples), 4) if samples else None
     out["unexpected_examples"] = [
-        {"kind": s.kind, "record": s.record_id, "expected": s.expected_customer, **s.detail}
+        {"kind": s.kind, "record": s.record_id, "expected": s.expected_customer, "truth_ok": s.truth_ok, **s.detail}
         for s in samples
         if not s.ok
-    ][:10]
+    ][:12]
     return out
 
 
@@ -299,8 +327,12 @@ def main(argv: list[str] | None = None) -> int:
         data_dir = Path(tmp) / "data"
         info = write_multisource(args.people, args.seed, data_dir)
         imported = import_all(data_dir)
+        truth = read_truth(data_dir / "truth.csv")
     run, resolved = resolve_full()
-    samples = run_samples(args.samples, args.seed)
+    if run.status != "succeeded":
+        print(json.dumps({"benchmark": "realtime", "error": f"the full run failed: {run.error}"}, indent=2))
+        return 1
+    samples = run_samples(args.samples, args.seed, truth)
     figures = report(samples)
     p95 = figures["latency"].get("p95_ms")
     print(

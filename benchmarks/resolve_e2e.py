@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine_info(),
     }
     print(json.dumps(report, indent=2, default=str))
-    return 0
+    return 0 if all(r["run"]["status"] == "succeeded" for r in results) else 1
 
 
 if __name__ == "__main__":
