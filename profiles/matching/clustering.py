@@ -16,8 +16,9 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from profiles.matching.comparison import _national_id
+from profiles.matching.comparison import LOOP_PAIRS, _national_id
 from profiles.matching.names import GIVEN_DIFFERENT, given_level
+from profiles.matching.prepare import Prepared, as_prepared
 from profiles.matching.settings import MatchSettings
 
 Dob = tuple[int, int, int]
@@ -89,15 +90,17 @@ class ConflictChecker:
     mailbox may belong to someone else in the household, so such a name is too weak to veto a join.
     """
 
-    def __init__(self, prepared: pd.DataFrame, *, national_ids: bool = False) -> None:
+    def __init__(self, prepared: pd.DataFrame | Prepared, *, national_ids: bool = False) -> None:
         self.national_ids = national_ids
-        gk = prepared["gk"].where(~prepared["name_from_email"].astype(bool), None).tolist()
-        y, m, d = (prepared[c].to_numpy(np.int64) for c in ("dob_y", "dob_m", "dob_d"))
+        prepared = as_prepared(prepared)
+        from_email = np.asarray(prepared["name_from_email"]).astype(bool).tolist()
+        gk = [None if rec else g for g, rec in zip(prepared["gk"].tolist(), from_email, strict=True)]
+        y, m, d = (np.asarray(prepared[c], dtype=np.int64).tolist() for c in ("dob_y", "dob_m", "dob_d"))
         nid = prepared["national_id_key"].tolist()
         self.signature: dict[int, Signature] = {}
         for i, rid in enumerate(prepared.index.tolist()):
             g = gk[i] if isinstance(gk[i], str) and len(gk[i]) > 1 else ""
-            dob = (int(y[i]), int(m[i]), int(d[i])) if y[i] > 0 and m[i] > 0 and d[i] > 0 else None
+            dob = (y[i], m[i], d[i]) if y[i] > 0 and m[i] > 0 and d[i] > 0 else None
             self.signature[int(rid)] = (g, dob, nid[i] if isinstance(nid[i], str) else "")
 
     def profile(self, record: int) -> _Profile:
@@ -127,8 +130,34 @@ def cluster_details(
 ) -> ClusterOutcome:
     """Greedy constrained clustering; see :func:`cluster`.  Also returns the refused pairs."""
     settings = settings or MatchSettings()
+    if len(pairs):
+        if "decision" in pairs:
+            link = pairs["decision"].to_numpy() == "link"
+        else:
+            link = pairs["probability"].to_numpy() >= settings.auto_link_threshold
+        linked = (
+            pairs.index.get_level_values(0).to_numpy(np.int64)[link],
+            pairs.index.get_level_values(1).to_numpy(np.int64)[link],
+            pairs["probability"].to_numpy(float)[link],
+        )
+    else:
+        linked = None
+    return _cluster(index, linked, must_link=must_link, cannot_link=cannot_link, conflicts=conflicts, settings=settings)
+
+
+def _cluster(
+    index: pd.Index,
+    linked: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+    *,
+    must_link: Iterable[tuple[int, int]],
+    cannot_link: Iterable[tuple[int, int]],
+    conflicts: ConflictChecker | pd.DataFrame | Callable[[int, int], bool] | None,
+    settings: MatchSettings,
+) -> ClusterOutcome:
+    """:func:`cluster_details` over the linked pairs as arrays (id_a, id_b, probability); None = no pairs."""
     ids = pd.Index(index).astype("int64")
-    pos_of = {int(i): k for k, i in enumerate(ids.tolist())}
+    id_list = ids.tolist()
+    pos_of = {int(i): k for k, i in enumerate(id_list)}
     n = len(ids)
     parent = list(range(n))
     size = [1] * n
@@ -161,7 +190,7 @@ def cluster_details(
         if checker is None:
             return None
         if root not in profiles:
-            profiles[root] = checker.profile(int(ids[root]))
+            profiles[root] = checker.profile(id_list[root])
         return profiles[root]
 
     def blocked(ra: int, rb: int) -> bool:
@@ -176,7 +205,7 @@ def cluster_details(
         if checker is not None:
             return checker.conflict(profile_of(ra), profile_of(rb))
         if record_conflict is not None:
-            return any(record_conflict(int(ids[x]), int(ids[y])) for x in ma for y in mb)
+            return any(record_conflict(id_list[x], id_list[y]) for x in ma for y in mb)
         return False
 
     def union(ra: int, rb: int) -> None:
@@ -201,35 +230,37 @@ def cluster_details(
         union(ra, rb)
 
     refused: dict[tuple[int, int], str] = {}
-    if len(pairs):
-        if "decision" in pairs:
-            linked = pairs[pairs["decision"].to_numpy() == "link"]
-        else:
-            linked = pairs[pairs["probability"].to_numpy() >= settings.auto_link_threshold]
-        la = linked.index.get_level_values(0).to_numpy(np.int64)
-        lb = linked.index.get_level_values(1).to_numpy(np.int64)
-        prob = linked["probability"].to_numpy(float)
+    if linked is not None:
+        la, lb, prob = linked
         order = np.lexsort((lb, la, -prob))
-        ia = ids.get_indexer(la[order])
-        ib = ids.get_indexer(lb[order])
-        for x, y in zip(ia.tolist(), ib.tolist(), strict=True):
+        if not ids.is_unique:
+            raise pd.errors.InvalidIndexError("Reindexing only valid with uniquely valued Index objects")
+        if len(order) > LOOP_PAIRS:
+            ia, ib = ids.get_indexer(la[order]).tolist(), ids.get_indexer(lb[order]).tolist()
+        else:  # an index look-up costs more than a few dict look-ups
+            ia = [pos_of.get(x, -1) for x in la[order].tolist()]
+            ib = [pos_of.get(y, -1) for y in lb[order].tolist()]
+        for x, y in zip(ia, ib, strict=True):
             if x < 0 or y < 0:
                 continue
             ra, rb = find(x), find(y)
             if ra == rb:
                 continue
             if size[ra] + size[rb] > settings.max_cluster_size:
-                refused[(int(ids[x]), int(ids[y]))] = "size"
+                refused[(id_list[x], id_list[y])] = "size"
                 continue
             if blocked(ra, rb):
-                refused[(int(ids[x]), int(ids[y]))] = "conflict"
+                refused[(id_list[x], id_list[y])] = "conflict"
                 continue
             union(ra, rb)
 
-    roots = np.array([find(x) for x in range(n)], dtype=np.int64)
+    roots = [find(x) for x in range(n)]
     # label = smallest record id in the cluster: stable across runs and independent of pair order
-    smallest = pd.Series(ids.to_numpy(), index=roots).groupby(level=0).min()
-    labels = pd.Series(smallest.reindex(roots).to_numpy(), index=ids, name="cluster")
+    smallest: dict[int, int] = {}
+    for root, rid in zip(roots, id_list, strict=True):
+        if root not in smallest or rid < smallest[root]:
+            smallest[root] = rid
+    labels = pd.Series(np.array([smallest[r] for r in roots], dtype=np.int64), index=ids, name="cluster")
     return ClusterOutcome(labels=labels, refused=refused)
 
 

@@ -41,6 +41,7 @@ from profiles.matching.names import (
     family_level,
     given_level,
 )
+from profiles.matching.prepare import Prepared, as_prepared
 
 #: comparison fields and their number of levels (including level 0 = missing).
 FIELDS: dict[str, int] = {
@@ -55,13 +56,58 @@ FIELDS: dict[str, int] = {
 }
 
 
-def _positions(prepared: pd.DataFrame, pairs: pd.MultiIndex) -> tuple[np.ndarray, np.ndarray]:
+#: up to this many pairs, pair-wise work runs as plain Python loops: pandas' and numpy's fixed cost per
+#: call (factorize, hash tables, index look-ups) dominates on the few pairs of real-time resolution.
+LOOP_PAIRS = 512
+
+
+def _positions(prepared: pd.DataFrame | Prepared, pairs: pd.MultiIndex) -> tuple[np.ndarray, np.ndarray]:
     index = prepared.index
-    a = index.get_indexer(pairs.get_level_values(0))
-    b = index.get_indexer(pairs.get_level_values(1))
+    if len(pairs) <= LOOP_PAIRS and index.is_unique:
+        pos = {rid: i for i, rid in enumerate(index.tolist())}
+        a = np.array([pos.get(rid, -1) for rid in pairs.get_level_values(0).tolist()], dtype=np.intp)
+        b = np.array([pos.get(rid, -1) for rid in pairs.get_level_values(1).tolist()], dtype=np.intp)
+    else:
+        a = index.get_indexer(pairs.get_level_values(0))
+        b = index.get_indexer(pairs.get_level_values(1))
     if (a < 0).any() or (b < 0).any():
         raise KeyError("pairs reference record ids that are not in the prepared frame")
     return a, b
+
+
+def _present(value: object) -> bool:
+    """Not missing in the sense of ``pd.factorize`` / ``pd.isna`` (None, NaN, NA, NaT)."""
+    return isinstance(value, str) or (value is not None and not pd.isna(value))
+
+
+def _pairwise_loop(
+    func: Callable[..., int], columns: list[tuple[np.ndarray, np.ndarray]], *, symmetric: bool
+) -> np.ndarray:
+    """:func:`pairwise_apply` for few pairs: same results (``func`` runs once per distinct value
+    combination, with the arguments of the combination's first pair), without the vectorised set-up."""
+    n = len(columns[0][0])
+    out = np.zeros(n, dtype=np.int8)
+    lists = [
+        ([v if _present(v) else None for v in left.tolist()], [v if _present(v) else None for v in right.tolist()])
+        for left, right in columns
+    ]
+    first_left, first_right = lists[0]
+    memo: dict[tuple, int] = {}
+    for i in range(n):
+        if first_left[i] is None or first_right[i] is None:
+            continue
+        args: list = []
+        key: list = []
+        for left, right in lists:
+            x, y = left[i], right[i]
+            args += (x, y)
+            key.append(frozenset((x, y)) if symmetric else (x, y))
+        key_t = tuple(key)
+        result = memo.get(key_t)
+        if result is None:
+            result = memo[key_t] = func(*args)
+        out[i] = result
+    return out
 
 
 def pairwise_apply(
@@ -72,6 +118,8 @@ def pairwise_apply(
     ``columns`` are (left values, right values) object arrays; the first column decides missingness.
     """
     n = len(columns[0][0])
+    if n <= LOOP_PAIRS:
+        return _pairwise_loop(func, columns, symmetric=symmetric)
     out = np.zeros(n, dtype=np.int8)
     if n == 0:
         return out
@@ -165,24 +213,31 @@ def _postcode_close(a: str, b: str) -> int:
     return int(len(a) == len(b) and jellyfish.damerau_levenshtein_distance(a, b) <= 1)
 
 
-def _col(prepared: pd.DataFrame, name: str, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    values = prepared[name].to_numpy(dtype=object)
+def _col(prepared: Prepared, name: str, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    values = np.asarray(prepared[name], dtype=object)
     return values[a], values[b]
 
 
-def _exact(prepared: pd.DataFrame, name: str, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(both present, equal) for a string column via integer codes."""
-    codes, _ = pd.factorize(prepared[name])
-    ca, cb = codes[a], codes[b]
-    both = (ca >= 0) & (cb >= 0)
-    return both, both & (ca == cb)
+def _exact(prepared: Prepared, name: str, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(both present, equal) for a string column."""
+    values = np.asarray(prepared[name], dtype=object)
+    if len(a) > LOOP_PAIRS:  # via integer codes
+        codes, _ = pd.factorize(values)
+        ca, cb = codes[a], codes[b]
+        both = (ca >= 0) & (cb >= 0)
+        return both, both & (ca == cb)
+    present = ~pd.isna(values)
+    both = present[a] & present[b]
+    equal = np.zeros(len(a), dtype=bool)
+    equal[both] = values[a[both]] == values[b[both]]
+    return both, equal
 
 
-def _dob_levels(prepared: pd.DataFrame, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _dob_levels(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """DOB level per pair, and a mask of pairs where both sides have a full date."""
-    y = prepared["dob_y"].to_numpy(np.int16)
-    m = prepared["dob_m"].to_numpy(np.int8)
-    d = prepared["dob_d"].to_numpy(np.int8)
+    y = np.asarray(prepared["dob_y"], dtype=np.int16)
+    m = np.asarray(prepared["dob_m"], dtype=np.int8)
+    d = np.asarray(prepared["dob_d"], dtype=np.int8)
     ya, yb, ma, mb, da, db = y[a], y[b], m[a], m[b], d[a], d[b]
     full = (ya > 0) & (yb > 0) & (ma > 0) & (mb > 0) & (da > 0) & (db > 0)
     years = (ya > 0) & (yb > 0)
@@ -197,9 +252,18 @@ def _dob_levels(prepared: pd.DataFrame, a: np.ndarray, b: np.ndarray) -> tuple[n
     return level, full
 
 
-def compare(prepared: pd.DataFrame, pairs: pd.MultiIndex) -> pd.DataFrame:
+def compare(prepared: pd.DataFrame | Prepared, pairs: pd.MultiIndex) -> pd.DataFrame:
     """Comparison levels (int8, see module docstring) for every candidate pair, indexed like ``pairs``."""
+    prepared = as_prepared(prepared)
     a, b = _positions(prepared, pairs)
+    levels, _dob = _compare_positions(prepared, a, b)
+    return pd.DataFrame(levels, index=pairs)
+
+
+def _compare_positions(
+    prepared: Prepared, a: np.ndarray, b: np.ndarray
+) -> tuple[dict[str, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """:func:`compare` on record positions: the levels per field, and (DOB level, both-full-DOB mask)."""
     levels = {}
     gl, gr = _col(prepared, "gk", a, b)
     levels["given"] = pairwise_apply(_given, [(gl, gr)], symmetric=True)
@@ -210,21 +274,22 @@ def compare(prepared: pd.DataFrame, pairs: pd.MultiIndex) -> pd.DataFrame:
     swapped = (levels["given"] == GIVEN_DIFFERENT) & (levels["family"] == FAMILY_DIFFERENT) & (gl == fr) & (fl == gr)
     levels["given"][swapped] = GIVEN_EXACT
     levels["family"][swapped] = FAMILY_EXACT
-    levels["dob"], _ = _dob_levels(prepared, a, b)
+    dob = _dob_levels(prepared, a, b)
+    levels["dob"] = dob[0].copy()
 
     el, er = _col(prepared, "email_key", a, b)
     email = pairwise_apply(_email, [(el, er)], symmetric=True)
-    shared = prepared["email_shared"].to_numpy(bool)
+    shared = np.asarray(prepared["email_shared"], dtype=bool)
     email[(email == 4) & shared[a]] = 3
-    name_like = prepared["email_name_like"].to_numpy(bool)
-    el_local = prepared["email_local"].to_numpy(dtype=object)
+    name_like = np.asarray(prepared["email_name_like"], dtype=bool)
+    el_local = np.asarray(prepared["email_local"], dtype=object)
     same_local = (email == 2) & (el_local[a] == el_local[b])
     email[same_local & (name_like[a] | name_like[b])] = 1
     levels["email"] = email
 
     phl, phr = _col(prepared, "phone_key", a, b)
     phone = pairwise_apply(_phone, [(phl, phr)], symmetric=True)
-    shared = prepared["phone_shared"].to_numpy(bool)
+    shared = np.asarray(prepared["phone_shared"], dtype=bool)
     phone[(phone == 4) & shared[a]] = 3
     levels["phone"] = phone
 
@@ -249,10 +314,12 @@ def compare(prepared: pd.DataFrame, pairs: pd.MultiIndex) -> pd.DataFrame:
 
     co_both, co_eq = _exact(prepared, "company_key", a, b)
     levels["company"] = np.where(co_eq, 2, np.where(co_both, 1, 0)).astype(np.int8)
-    return pd.DataFrame(levels, index=pairs)
+    return levels, dob
 
 
-def contrary_evidence(prepared: pd.DataFrame, pairs: pd.MultiIndex, levels: pd.DataFrame | None = None) -> pd.Series:
+def contrary_evidence(
+    prepared: pd.DataFrame | Prepared, pairs: pd.MultiIndex, levels: pd.DataFrame | None = None
+) -> pd.Series:
     """The household/twin rule: True where a link is forbidden whatever else agrees.
 
     Clearly different given names (not a nickname, short form, initial or typo of each other) or clearly
@@ -262,12 +329,19 @@ def contrary_evidence(prepared: pd.DataFrame, pairs: pd.MultiIndex, levels: pd.D
     share one, so noisy names/DOBs (data-entry errors) do not veto such a pair; it is scored as usual.
     Pass ``levels`` from :func:`compare` to avoid recomputing them.
     """
+    prepared = as_prepared(prepared)
     if levels is None:
         levels = compare(prepared, pairs)
     a, b = _positions(prepared, pairs)
     dob_level, full = _dob_levels(prepared, a, b)
-    given_conflict = levels["given"].to_numpy() == GIVEN_DIFFERENT
+    contrary = _contrary(levels["given"].to_numpy(), levels["national_id"].to_numpy(), dob_level, full)
+    return pd.Series(contrary, index=pairs, name="contrary")
+
+
+def _contrary(given: np.ndarray, national_id: np.ndarray, dob_level: np.ndarray, full: np.ndarray) -> np.ndarray:
+    """The household/twin rule over level arrays (see :func:`contrary_evidence`)."""
+    given_conflict = given == GIVEN_DIFFERENT
     dob_conflict = full & (dob_level == 1)
     # the same national id (allowing one typo) is something no two household members or twins share
-    same_person_id = levels["national_id"].to_numpy() >= 2
-    return pd.Series((given_conflict | dob_conflict) & ~same_person_id, index=pairs, name="contrary")
+    same_person_id = national_id >= 2
+    return (given_conflict | dob_conflict) & ~same_person_id

@@ -16,12 +16,14 @@ EM-calibrated weights stay calibrated.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from profiles.matching.comparison import FIELDS, _positions
+from profiles.matching.prepare import Prepared, as_prepared
 
 TF_CLIP = 3.0
 #: field -> (prepared column holding the value, levels that count as exact agreement on that value)
@@ -32,20 +34,24 @@ TF_FIELDS: dict[str, tuple[str, tuple[int, ...]]] = {
 _EPS = 1e-6
 
 
-def tf_values(prepared: pd.DataFrame, pairs: pd.MultiIndex) -> pd.DataFrame:
+def tf_values(prepared: pd.DataFrame | Prepared, pairs: pd.MultiIndex) -> pd.DataFrame:
     """The agreed value per pair for term-frequency fields (left record's value; used only on agreement)."""
+    prepared = as_prepared(prepared)
     a, _ = _positions(prepared, pairs)
-    return pd.DataFrame(
-        {field: prepared[col].to_numpy(dtype=object)[a] for field, (col, _levels) in TF_FIELDS.items()},
-        index=pairs,
-    )
+    return pd.DataFrame(_tf_values_at(prepared, a), index=pairs)
 
 
-def term_frequencies(prepared: pd.DataFrame, *, min_count: int = 2) -> dict[str, dict[str, float]]:
+def _tf_values_at(prepared: Prepared, a: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`tf_values` (as arrays) given the positions of the pairs' left records."""
+    return {field: np.asarray(prepared[col], dtype=object)[a] for field, (col, _levels) in TF_FIELDS.items()}
+
+
+def term_frequencies(prepared: pd.DataFrame | Prepared, *, min_count: int = 2) -> dict[str, dict[str, float]]:
     """Relative frequency of each given (canonical) / family name among records; rare values omitted."""
+    prepared = as_prepared(prepared)
     out: dict[str, dict[str, float]] = {}
     for field, (col, _levels) in TF_FIELDS.items():
-        counts = prepared[col].value_counts()
+        counts = prepared.series(col).value_counts()
         total = max(int(counts.sum()), 1)
         floor = 1.0 / total
         kept = counts[counts >= min_count]
@@ -53,6 +59,24 @@ def term_frequencies(prepared: pd.DataFrame, *, min_count: int = 2) -> dict[str,
         table["__floor__"] = floor
         out[field] = table
     return out
+
+
+def row_totals(weights: dict[str, np.ndarray], index: pd.Index) -> np.ndarray:
+    """``pd.DataFrame(weights, index=index).sum(axis=1).to_numpy()``, bit for bit, without the frame.
+
+    pandas sums such a frame over its (fields x pairs) float block, transposed; numpy given the same
+    memory layout adds in the same order, so the rounding is the same.  Anything else (no fields, no rows,
+    non-float columns) goes through pandas itself.
+    """
+    columns = list(weights.values())
+    if not columns or not len(index) or any(c.dtype != np.float64 or c.ndim != 1 for c in columns):
+        return pd.DataFrame(weights, index=index).sum(axis=1).to_numpy()
+    values = np.vstack(columns).T
+    mask = np.isnan(values)
+    if mask.any():  # nansum: missing values count as 0, on a (C-ordered) copy
+        values = values.copy()
+        np.putmask(values, mask, 0)
+    return values.sum(axis=1, dtype=np.float64)
 
 
 def _levels_array(levels: pd.DataFrame, fields: list[str]) -> np.ndarray:
@@ -238,9 +262,16 @@ class FellegiSunterModel:
         return ref
 
     def _freqs(self, field: str, values: np.ndarray) -> np.ndarray:
+        """Relative frequency of each value (the table's floor for values it does not hold).
+
+        A dict look-up per value, as ``Series.map(table).fillna(floor)`` does, without turning the whole
+        table into a Series on every call.
+        """
         table = self.tf[field]
         floor = table.get("__floor__", 1e-6)
-        return pd.Series(values, dtype=object).map(table).fillna(floor).to_numpy(dtype=float)
+        freqs = np.array([table.get(v, floor) if isinstance(v, str) else floor for v in values.tolist()], dtype=float)
+        freqs[np.isnan(freqs)] = floor
+        return freqs
 
     # ------------------------------------------------------------------ scoring
     def level_weights(self) -> dict[str, list[float]]:
@@ -259,21 +290,28 @@ class FellegiSunterModel:
 
     def match_weights(self, levels: pd.DataFrame, tf_pairs: pd.DataFrame | None = None) -> pd.DataFrame:
         """Per-field log2 Bayes factors for each pair (0 where the field is missing on either side)."""
+        values = None if tf_pairs is None else {f: tf_pairs[f].to_numpy(dtype=object) for f in tf_pairs}
+        return pd.DataFrame(self.weight_arrays(levels, values), index=levels.index)
+
+    def weight_arrays(
+        self, levels: Mapping[str, Any], tf_pairs: Mapping[str, np.ndarray] | None = None
+    ) -> dict[str, np.ndarray]:
+        """:meth:`match_weights` as arrays, from level and term-frequency value columns (arrays or Series)."""
         table = self.level_weights()
         out = {}
         for f in self.fields:
-            lv = levels[f].to_numpy(dtype=np.int64)
+            lv = np.asarray(levels[f], dtype=np.int64)
             w = np.asarray(table[f])[np.clip(lv, 0, len(table[f]) - 1)]
             if tf_pairs is not None and f in self.tf_reference and f in tf_pairs:
                 exact_levels = TF_FIELDS[f][1]
                 agree = np.isin(lv, exact_levels)
                 if agree.any():
-                    freqs = self._freqs(f, tf_pairs[f].to_numpy(dtype=object)[agree])
+                    freqs = self._freqs(f, np.asarray(tf_pairs[f], dtype=object)[agree])
                     adj = np.clip(np.log2(self.tf_reference[f] / freqs), -TF_CLIP, TF_CLIP)
                     w = w.copy()
                     w[agree] += adj
             out[f] = w
-        return pd.DataFrame(out, index=levels.index)
+        return out
 
     def probability(self, levels: pd.DataFrame, tf_pairs: pd.DataFrame | None = None) -> pd.Series:
         """Posterior match probability from the prior and the summed match weights."""
@@ -354,12 +392,17 @@ class SupervisedModel:
         return cls(fields, out, float(clf.intercept_[0]))
 
     def match_weights(self, levels: pd.DataFrame, tf_pairs: pd.DataFrame | None = None) -> pd.DataFrame:
+        return pd.DataFrame(self.weight_arrays(levels), index=levels.index)
+
+    def weight_arrays(
+        self, levels: Mapping[str, Any], tf_pairs: Mapping[str, np.ndarray] | None = None
+    ) -> dict[str, np.ndarray]:
         out = {}
         for f in self.fields:
             table = np.asarray(self.coefficients[f]) / math.log(2)
-            lv = np.clip(levels[f].to_numpy(dtype=np.int64), 0, len(table) - 1)
+            lv = np.clip(np.asarray(levels[f], dtype=np.int64), 0, len(table) - 1)
             out[f] = table[lv]
-        return pd.DataFrame(out, index=levels.index)
+        return out
 
     @property
     def prior_weight(self) -> float:

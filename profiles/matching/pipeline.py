@@ -11,10 +11,17 @@ import numpy as np
 import pandas as pd
 
 from profiles.matching.blocking import candidate_pairs
-from profiles.matching.clustering import ConflictChecker, cluster_details
-from profiles.matching.comparison import compare, contrary_evidence
-from profiles.matching.models import FellegiSunterModel, SupervisedModel, term_frequencies, tf_values
-from profiles.matching.prepare import prepare
+from profiles.matching.clustering import ConflictChecker, _cluster
+from profiles.matching.comparison import _compare_positions, _contrary, _positions
+from profiles.matching.models import (
+    FellegiSunterModel,
+    SupervisedModel,
+    _tf_values_at,
+    row_totals,
+    term_frequencies,
+    tf_values,
+)
+from profiles.matching.prepare import Prepared, prepare_columns
 from profiles.matching.settings import MatchSettings
 
 Model = FellegiSunterModel | SupervisedModel
@@ -40,16 +47,36 @@ class ResolveResult:
 
 def decide(probability: pd.Series, contrary: pd.Series, settings: MatchSettings) -> np.ndarray:
     """link / review / no-match from the probability; the household rule forces no-match."""
-    p = probability.to_numpy()
+    return _decide(probability.to_numpy(), contrary.to_numpy(), settings)
+
+
+def _decide(p: np.ndarray, contrary: np.ndarray, settings: MatchSettings) -> np.ndarray:
     decision = np.where(
         p >= settings.auto_link_threshold, "link", np.where(p >= settings.review_threshold, "review", "no-match")
     ).astype(object)
-    decision[contrary.to_numpy()] = "no-match"
+    decision[contrary] = "no-match"
     return decision
 
 
+def _existing_links(existing_clusters: pd.Series) -> list[tuple[int, int]]:
+    """(record, smallest record of its golden record) for every record that is not that smallest one."""
+    values = existing_clusters.to_numpy()
+    keep = ~pd.isna(values)
+    ids = existing_clusters.index.to_numpy(np.int64)[keep].tolist()
+    goldens = values[keep].tolist()
+    smallest: dict[Any, int] = {}
+    for rid, golden in zip(ids, goldens, strict=True):
+        if golden not in smallest or rid < smallest[golden]:
+            smallest[golden] = rid
+    return [(rid, smallest[golden]) for rid, golden in zip(ids, goldens, strict=True) if rid != smallest[golden]]
+
+
 def fit_model(
-    prepared: pd.DataFrame, pairs: pd.MultiIndex, levels: pd.DataFrame, contrary: pd.Series, settings: MatchSettings
+    prepared: pd.DataFrame | Prepared,
+    pairs: pd.MultiIndex,
+    levels: pd.DataFrame,
+    contrary: pd.Series,
+    settings: MatchSettings,
 ) -> FellegiSunterModel:
     """EM on the pairs the household rule has not already rejected (+ term frequencies of this data)."""
     tf = term_frequencies(prepared) if settings.term_frequency else None
@@ -87,7 +114,7 @@ def resolve(
     settings = settings or MatchSettings()
     stats: dict[str, Any] = {"records": len(records)}
     t = time.perf_counter()
-    prepared = prepare(records)
+    prepared = prepare_columns(records)
     stats["seconds_prepare"] = round(time.perf_counter() - t, 3)
 
     t = time.perf_counter()
@@ -96,55 +123,63 @@ def resolve(
     stats["seconds_candidates"] = round(time.perf_counter() - t, 3)
 
     t = time.perf_counter()
-    levels = compare(prepared, pairs)
-    contrary = contrary_evidence(prepared, pairs, levels)
+    a, b = _positions(prepared, pairs)
+    level_arrays, (dob_level, full_dob) = _compare_positions(prepared, a, b)
+    levels = pd.DataFrame(level_arrays, index=pairs)
+    contrary = _contrary(level_arrays["given"], level_arrays["national_id"], dob_level, full_dob)
     stats["contrary_pairs"] = int(contrary.sum())
     stats["seconds_compare"] = round(time.perf_counter() - t, 3)
 
     t = time.perf_counter()
     if model is None:
-        model = fit_model(prepared, pairs, levels, contrary, settings)
-    tf_pairs = tf_values(prepared, pairs) if isinstance(model, FellegiSunterModel) and model.tf else None
-    weights = model.match_weights(levels, tf_pairs)
-    total = weights.sum(axis=1) + model.prior_weight
-    probability = pd.Series(1.0 / (1.0 + np.exp2(-total.to_numpy())), index=pairs, name="probability")
-    out = pd.DataFrame(
-        {"probability": probability, "match_weight": total.to_numpy()},
-        index=pairs,
-    )
-    for col in weights:
-        out[f"w_{col}"] = weights[col].to_numpy()
-    out["decision"] = decide(probability, contrary, settings)
-    out["contrary"] = contrary.to_numpy()
+        model = fit_model(prepared, pairs, levels, pd.Series(contrary, index=pairs, name="contrary"), settings)
+    tf_pairs = _tf_values_at(prepared, a) if isinstance(model, FellegiSunterModel) and model.tf else None
+    if type(model) in (FellegiSunterModel, SupervisedModel):  # the same weights, without the frames
+        weights = model.weight_arrays(level_arrays, tf_pairs)
+        total = row_totals(weights, pairs) + model.prior_weight
+    else:  # a subclass or any other object with the models' interface
+        frame = model.match_weights(levels, None if tf_pairs is None else pd.DataFrame(tf_pairs, index=pairs))
+        weights = {col: frame[col].to_numpy() for col in frame}
+        total = (frame.sum(axis=1) + model.prior_weight).to_numpy()
+    probability = 1.0 / (1.0 + np.exp2(-total))
+    decision = _decide(probability, contrary, settings)
     stats["seconds_score"] = round(time.perf_counter() - t, 3)
 
     t = time.perf_counter()
     links = list(must_link)
     if existing_clusters is not None:
-        existing = existing_clusters.dropna()
-        ids = pd.Series(existing.index.to_numpy(np.int64), index=existing.index)
-        first = ids.groupby(existing.to_numpy()).transform("min")
-        links += [(int(a), int(b)) for a, b in first.items() if a != b]
-    outcome = cluster_details(
+        links += _existing_links(existing_clusters)
+    id_a = pairs.get_level_values(0).to_numpy(np.int64)
+    id_b = pairs.get_level_values(1).to_numpy(np.int64)
+    link = decision == "link"
+    outcome = _cluster(
         prepared.index,
-        out,
+        (id_a[link], id_b[link], probability[link]) if len(pairs) else None,
         must_link=links,
         cannot_link=cannot_link,
         conflicts=ConflictChecker(prepared, national_ids=settings.national_id_conflicts),
         settings=settings,
     )
-    out["refused"] = ""
-    if outcome.refused:
-        refused = pd.Series(outcome.refused)
-        refused.index = refused.index.set_names(["id_a", "id_b"])
-        hit = out.index.isin(refused.index)
-        out.loc[hit, "refused"] = refused.reindex(out.index[hit]).to_numpy()
-        out.loc[hit, "decision"] = "review"
+    refused = np.full(len(pairs), "", dtype=object)
+    if outcome.refused:  # only linked pairs can have been refused
+        linked = zip(id_a[link].tolist(), id_b[link].tolist(), strict=True)
+        for pos, pair in zip(np.flatnonzero(link).tolist(), linked, strict=True):
+            reason = outcome.refused.get(pair)
+            if reason is not None:
+                refused[pos] = reason
+                decision[pos] = "review"
+    columns: dict[str, np.ndarray] = {"probability": probability, "match_weight": total}
+    for col, values in weights.items():
+        columns[f"w_{col}"] = values
+    columns["decision"] = decision
+    columns["contrary"] = contrary
+    columns["refused"] = refused
+    out = pd.DataFrame(columns, index=pairs)
     stats["seconds_cluster"] = round(time.perf_counter() - t, 3)
-    stats["auto_linked"] = int((out["decision"] == "link").sum())
-    stats["to_review"] = int((out["decision"] == "review").sum())
+    stats["auto_linked"] = int((decision == "link").sum())
+    stats["to_review"] = int((decision == "review").sum())
     stats["refused_joins"] = len(outcome.refused)
-    stats["clusters"] = int(outcome.labels.nunique())
+    stats["clusters"] = len(set(outcome.labels.to_numpy().tolist()))
     stats["seconds_total"] = round(
         sum(v for k, v in stats.items() if k.startswith("seconds_") and k != "seconds_total"), 3
     )
