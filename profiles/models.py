@@ -227,10 +227,10 @@ class ResolutionSettings(models.Model):
     """Thresholds of identity resolution, editable by admins; one row (pk 1)."""
 
     auto_link_threshold = models.FloatField(
-        default=0.95, help_text="match probability at or above which records are linked without review"
+        default=0.8, help_text="match probability at or above which records are linked without review"
     )
     review_threshold = models.FloatField(
-        default=0.5, help_text="match probability at or above which a pair goes to the review queue"
+        default=0.4, help_text="match probability at or above which a pair goes to the review queue"
     )
     min_decisions_for_supervised = models.PositiveIntegerField(
         default=200, help_text="steward decisions needed before a supervised model may be trained"
