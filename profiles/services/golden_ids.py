@@ -12,6 +12,7 @@ Plain Python and pandas, no database, so the rules can be tested on their own:
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -28,26 +29,34 @@ class IdPlan:
 
 
 def plan_golden_ids(clusters: pd.Series, previous: pd.Series) -> IdPlan:
-    """Plan ids for `clusters` (record id -> label) given `previous` (record id -> customer id or NaN)."""
-    frame = pd.DataFrame({"cluster": clusters, "customer": previous.reindex(clusters.index)})
-    linked = frame.dropna(subset=["customer"]).astype({"customer": "int64"})
-    overlaps = linked.groupby(["cluster", "customer"]).size().rename("n").reset_index()
-    overlaps = overlaps.sort_values(["n", "customer", "cluster"], ascending=[False, True, True], kind="stable")
+    """Plan ids for `clusters` (record id -> label) given `previous` (record id -> customer id or NaN).
+
+    Plain Python over the records: a real-time resolution plans a handful of records, where
+    pandas' fixed costs would dominate, and a full run plans each record once.
+    """
+    labels = clusters.tolist()
+    customers = previous.reindex(clusters.index).tolist()
+    overlap: Counter[tuple[int, int]] = Counter(
+        (label, int(customer)) for label, customer in zip(labels, customers, strict=True) if customer == customer
+    )
+    # Largest overlaps first; ties to the older (lower) customer id, then the lower label.
+    ordered = sorted(overlap.items(), key=lambda item: (-item[1], item[0][1], item[0][0]))
     plan = IdPlan()
     taken: set[int] = set()
-    for label, customer in zip(overlaps["cluster"].tolist(), overlaps["customer"].tolist(), strict=True):
+    for (label, customer), _ in ordered:
         if label in plan.keeps or customer in taken:
             continue
         plan.keeps[label] = customer
         taken.add(customer)
-    plan.new_clusters = sorted(set(frame["cluster"].tolist()) - set(plan.keeps))
-    # Where each customer's records went, largest share first (the order of `overlaps`).
-    first_home = overlaps.drop_duplicates("customer")
-    for label, customer in zip(first_home["cluster"].tolist(), first_home["customer"].tolist(), strict=True):
-        if customer not in taken:
-            plan.merges[customer] = label
+    plan.new_clusters = sorted(set(labels) - set(plan.keeps))
+    homed: set[int] = set()
+    for (label, customer), _ in ordered:  # where each customer's records went, largest share first
+        if customer not in homed:
+            homed.add(customer)
+            if customer not in taken:
+                plan.merges[customer] = label
     new = set(plan.new_clusters)
-    for label, customer in zip(overlaps["cluster"].tolist(), overlaps["customer"].tolist(), strict=True):
+    for (label, customer), _ in ordered:
         if label in new and customer in taken:
             plan.splits.setdefault(customer, []).append(label)
     return plan

@@ -113,7 +113,9 @@ def match_run_execute(*, run: MatchRun) -> MatchRun:
 
 
 def _active_model() -> MatchModel | None:
-    return MatchModel.objects.filter(is_active=True).first()
+    # The parameters (with name-frequency tables) are read only when this process has not built
+    # the model yet: see _engine_model.
+    return MatchModel.objects.filter(is_active=True).defer("parameters").first()
 
 
 _ENGINE_MODELS: dict[int, object] = {}
