@@ -95,7 +95,14 @@ def parse_source_timestamp(value: object) -> datetime | None:
     return parsed
 
 
-def _has_nul(values: dict[str, object]) -> bool:
+def _has_nul(row: Row) -> bool:
+    """NUL characters anywhere in the row (PostgreSQL cannot store them in text).
+
+    The raw text answers for nearly every row at once: a NUL is either in it as is (CSV) or
+    escaped as \\u0000 (JSON); only then are the values looked at."""
+    if "\x00" not in row.raw_text and "\\u0000" not in row.raw_text:
+        return False
+    values = row.values
     return any(isinstance(v, str) and "\x00" in v for v in values.values()) or any("\x00" in k for k in values)
 
 
@@ -110,7 +117,7 @@ def _accept(row: Row, source: SourceSystem) -> _Accepted | BadRow:
         return BadRow(row.line_number, row.raw_text, [f"missing id: field {source.id_field!r} is empty"])
     if len(source_id) > _SOURCE_ID_MAX:
         return BadRow(row.line_number, row.raw_text, [f"id longer than {_SOURCE_ID_MAX} characters"])
-    if _has_nul(values):
+    if _has_nul(row):
         return BadRow(row.line_number, row.raw_text.replace("\x00", "\\0"), ["contains NUL characters"])
     issues: dict[str, str] = {}
     updated_at = None
@@ -202,6 +209,23 @@ class _PreparedChunk:
     to_write: dict[str, _Accepted]
 
 
+def _stored_states(source: SourceSystem, ids: set[str]) -> list[tuple]:
+    """(external id, content hash, updated-at, deleted, last batch) of the stored records among `ids`.
+
+    On PostgreSQL the ids travel as one array parameter: an IN list of thousands of
+    placeholders costs more to build and parse than the lookup itself."""
+    columns = ("external_id", "content_hash", "source_updated_at", "is_deleted", "last_batch_id")
+    if connection.vendor != "postgresql":
+        return list(SourceRecord.objects.filter(source=source, external_id__in=ids).values_list(*columns))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(columns)} FROM {SourceRecord._meta.db_table} "
+            "WHERE source_id = %s AND external_id = ANY(%s)",
+            [source.pk, list(ids)],
+        )
+        return cursor.fetchall()
+
+
 def _prepare_chunk(batch: ImportBatch, source: SourceSystem, chunk: list[Row | BadRow]) -> _PreparedChunk:
     """Check each row of a chunk and decide its outcome against what is stored."""
     bad: list[BadRow] = []
@@ -210,12 +234,7 @@ def _prepare_chunk(batch: ImportBatch, source: SourceSystem, chunk: list[Row | B
         result = row if isinstance(row, BadRow) else _accept(row, source)
         (bad if isinstance(result, BadRow) else accepted).append(result)  # type: ignore[arg-type]
     ids = {a.source_id for a in accepted}
-    stored = {
-        sid: _Stored(h, u, d, b)
-        for sid, h, u, d, b in SourceRecord.objects.filter(source=source, external_id__in=ids).values_list(
-            "external_id", "content_hash", "source_updated_at", "is_deleted", "last_batch_id"
-        )
-    }
+    stored = {sid: _Stored(h, u, d, b) for sid, h, u, d, b in _stored_states(source, ids)}
     counts, to_write = _classify(accepted, stored, batch.pk)
     return _PreparedChunk(len(chunk), bad, counts, to_write)
 
