@@ -13,13 +13,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import transaction
 
 from connectors.choices import ActivityKind, BatchKind
 from connectors.models import Activity, ImportBatch, SourceRecord, SourceSystem
 from connectors.policies import WRITE_REFUSED_PREFIX, write_refusal
 from connectors.readers import BadRow, Row, open_source_file, read_csv
-from connectors.services.batches import batch_add_counts, batch_finish, chunked, quarantine_rows
+from connectors.services.batches import batch_add_counts, batch_running, chunked, quarantine_rows
 from connectors.services.records import parse_source_timestamp
 
 REQUIRED_COLUMNS = ("source", "source_id", "kind", "occurred_at")
@@ -151,21 +151,18 @@ def activities_import(*, path: Path, actor: str, batch_size: int | None = None) 
     source whose writes a guard refuses (`connectors.policies`) are quarantined with the reason.
     """
     started = time.perf_counter()
-    batch = ImportBatch.objects.create(
-        kind=BatchKind.ACTIVITIES,
-        actor=actor,
-        file_name=path.name,
-        file_size=path.stat().st_size if path.is_file() else None,
-    )
     sources = _Sources()
-    try:
-        with open_source_file(path) as stream:
-            rows = read_csv(stream, required=REQUIRED_COLUMNS)
-            for chunk in chunked(rows, batch_size or settings.MDM_IMPORT_BATCH_SIZE):
-                _import_chunk(batch, sources, chunk)
-    except (Exception, KeyboardInterrupt) as exc:
-        message = str(exc) if not isinstance(exc, DatabaseError) else f"database error: {exc}"
-        batch_finish(batch, started=started, error=message or type(exc).__name__)
-        raise
-    batch_finish(batch, started=started)
+    with (
+        batch_running(
+            started=started,
+            kind=BatchKind.ACTIVITIES,
+            actor=actor,
+            file_name=path.name,
+            file_size=path.stat().st_size if path.is_file() else None,
+        ) as batch,
+        open_source_file(path) as stream,
+    ):
+        rows = read_csv(stream, required=REQUIRED_COLUMNS)
+        for chunk in chunked(rows, batch_size or settings.MDM_IMPORT_BATCH_SIZE):
+            _import_chunk(batch, sources, chunk)
     return batch

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from itertools import islice
 from typing import TypeVar
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from connectors.choices import BatchStatus
@@ -40,6 +41,20 @@ def batch_add_counts(batch: ImportBatch, counts: dict[str, int]) -> None:
     for name in COUNTERS:
         setattr(batch, name, getattr(batch, name) + counts.get(name, 0))
     batch.save(update_fields=list(COUNTERS))
+
+
+@contextmanager
+def batch_running(*, started: float, **fields: object) -> Iterator[ImportBatch]:
+    """Create a batch, and close it when the body ends: succeeded, or failed with the reason
+    (the exception still propagates) so that a broken import is never left "running"."""
+    batch = ImportBatch.objects.create(**fields)
+    try:
+        yield batch
+    except (Exception, KeyboardInterrupt) as exc:
+        message = str(exc) if not isinstance(exc, DatabaseError) else f"database error: {exc}"
+        batch_finish(batch, started=started, error=message or type(exc).__name__)
+        raise
+    batch_finish(batch, started=started)
 
 
 def batch_finish(batch: ImportBatch, *, started: float, error: str = "") -> None:

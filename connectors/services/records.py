@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -26,7 +26,7 @@ from connectors.models import ImportBatch, SourceRecord, SourceSystem
 from connectors.policies import check_write_allowed
 from connectors.readers import BadRow, Row, file_format, open_source_file, read_rows
 from connectors.row_standardisation import RowMapping, standardise_rows
-from connectors.services.batches import batch_add_counts, batch_finish, chunked, quarantine_rows
+from connectors.services.batches import batch_add_counts, batch_running, chunked, quarantine_rows
 from connectors.standardisation import CANONICAL_ATTRIBUTES, MATCH_KEYS
 
 _SOURCE_ID_MAX = SourceRecord._meta.get_field("external_id").max_length
@@ -287,19 +287,13 @@ def records_import(
     started = time.perf_counter()
     fmt = file_format(path, force_json=force_json)
     size = path.stat().st_size if path.is_file() else None
-    batch = ImportBatch.objects.create(
-        source=source, kind=BatchKind.RECORDS, actor=actor, file_name=path.name, file_size=size
-    )
     mapping = RowMapping.of(source.mapping, region=source.default_country or None, max_lengths=_MAX_LENGTHS)
     size_limit = batch_size or settings.MDM_IMPORT_BATCH_SIZE
-    try:
+    with batch_running(
+        started=started, source=source, kind=BatchKind.RECORDS, actor=actor, file_name=path.name, file_size=size
+    ) as batch:
         check_write_allowed(source)
         with open_source_file(path) as stream:
             for chunk in chunked(read_rows(stream, fmt, encoding=encoding), size_limit):
                 _write_chunk(batch, source, mapping, _prepare_chunk(batch, source, chunk))
-    except (Exception, KeyboardInterrupt) as exc:
-        message = str(exc) if not isinstance(exc, DatabaseError) else f"database error: {exc}"
-        batch_finish(batch, started=started, error=message or type(exc).__name__)
-        raise
-    batch_finish(batch, started=started)
     return batch
