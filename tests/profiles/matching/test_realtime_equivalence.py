@@ -35,6 +35,17 @@ RECORDED = load_cases()
 GROUP_COLUMNS = ("email_shared", "phone_shared")
 
 
+def _close(got: Any, expected: Any) -> bool:
+    """Equal, except that floats may differ in the last bits between numpy releases."""
+    if isinstance(got, float) and isinstance(expected, float):
+        return got == pytest.approx(expected, rel=1e-12, abs=1e-15, nan_ok=True)
+    if isinstance(got, dict) and isinstance(expected, dict):
+        return got.keys() == expected.keys() and all(_close(got[k], expected[k]) for k in got)
+    if isinstance(got, list | tuple) and isinstance(expected, list | tuple):
+        return len(got) == len(expected) and all(_close(a, b) for a, b in zip(got, expected, strict=True))
+    return got == expected
+
+
 @pytest.mark.parametrize("case", RECORDED["cases"], ids=lambda c: f"{c['kind']}-{len(c['frame']['index'])}")
 def test_resolve_reproduces_the_recorded_results(case: dict[str, Any]) -> None:
     result = resolve_case(matching, case, RECORDED["model"])
@@ -43,14 +54,15 @@ def test_resolve_reproduces_the_recorded_results(case: dict[str, Any]) -> None:
     assert got["pairs_index"] == expected["pairs_index"]
     assert got["pairs_dtypes"] == expected["pairs_dtypes"]
     for col, values in expected["pairs"].items():
-        assert got["pairs"][col] == values, col
+        # Floats may differ in the last bit between numpy releases; anything beyond that is a real change.
+        assert _close(got["pairs"][col], values), col
     assert list(got["pairs"]) == list(expected["pairs"])
     assert got["levels"] == expected["levels"]
     assert got["levels_dtypes"] == expected["levels_dtypes"]
     assert got["clusters"] == expected["clusters"]
     assert got["stats"] == expected["stats"]
     if "model" in expected:
-        assert result.model.to_dict() == expected["model"]
+        assert _close(result.model.to_dict(), expected["model"])
 
 
 # ------------------------------------------------------------------------------ live, generated data
