@@ -37,9 +37,12 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "django_q",
+    "drf_spectacular",
     "connectors",
     "profiles",
     "governance",
+    "access",
+    "audit",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("connectors.urls")),
     path("", include("profiles.urls")),
     path("", include("governance.urls")),
+    path("api/v1/", include("mdm.api_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

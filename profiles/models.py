@@ -454,6 +454,9 @@ class CustomerChange(models.Model):
     attributes = models.JSONField(default=dict, blank=True, help_text="the golden record after the change")
     changed_fields = models.JSONField(default=list, blank=True)
     actor = models.CharField(max_length=150)
+    origin_source = models.CharField(
+        max_length=50, blank=True, help_text="code of the source whose write caused the change (loop prevention)"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -13,7 +13,9 @@ held until commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -34,7 +36,30 @@ KIND_ORDER = {
     ChangeKind.DELETED: 4,
 }
 RECORDS_FIELD = "source_records"  # in changed_fields when the record's xrefs changed
-CHANGE_COLUMNS = ("sequence", "customer", "kind", "survivor", "attributes", "changed_fields", "actor", "created_at")
+CHANGE_COLUMNS = (
+    "sequence",
+    "customer",
+    "kind",
+    "survivor",
+    "attributes",
+    "changed_fields",
+    "actor",
+    "origin_source",
+    "created_at",
+)
+# The source whose write is being applied (API upsert, event, pull), so outbound sync can avoid
+# echoing a change back to the system it came from.
+_origin_source: ContextVar[str] = ContextVar("change_origin_source", default="")
+
+
+@contextlib.contextmanager
+def change_origin(source_code: str) -> Iterator[None]:
+    """Mark every change appended inside the block as caused by `source_code`."""
+    token = _origin_source.set(source_code)
+    try:
+        yield
+    finally:
+        _origin_source.reset(token)
 
 
 @dataclass
@@ -63,6 +88,7 @@ def customer_changes_append(*, changes: Iterable[Change], actor: str) -> int:
         _serialise_writers()
         last = CustomerChange.objects.aggregate(last=Max("sequence"))["last"] or 0
         now = timezone.now()
+        origin = _origin_source.get()
         rows = [
             (
                 last + i,
@@ -72,6 +98,7 @@ def customer_changes_append(*, changes: Iterable[Change], actor: str) -> int:
                 change.attributes,
                 change.changed_fields,
                 actor[:150],
+                origin,
                 now,
             )
             for i, change in enumerate(ordered, start=1)

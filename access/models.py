@@ -1,0 +1,1 @@
+"""API access models."""

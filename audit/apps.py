@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    """The append-only audit trail: who logged in, decided, merged, split, pinned, exported."""
+
+    name = "audit"
+    verbose_name = "Audit trail"
