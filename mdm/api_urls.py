@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("profiles.api.match_urls")),
     path("", include("connectors.api.urls")),
     path("", include("connectors.api.webhook_urls")),
+    path("", include("connectors.api.event_urls")),
     path("", include("governance.api.urls")),
 ]
