@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_q",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "connectors",
     "profiles",
     "governance",
@@ -142,7 +143,19 @@ if MDM_HTTPS:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Audit trail (audit app): days entries are kept before `manage.py audit_purge` may delete them;
+# login throttle: failed logins per user name / per address within the window before further
+# attempts are refused until it has passed. Passwords go through the throttled backend.
+MDM_AUDIT_RETENTION_DAYS = int(os.environ.get("MDM_AUDIT_RETENTION_DAYS", "365"))
+MDM_LOGIN_FAILURE_LIMIT = int(os.environ.get("MDM_LOGIN_FAILURE_LIMIT", "5"))
+MDM_LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("MDM_LOGIN_IP_FAILURE_LIMIT", "20"))
+MDM_LOGIN_THROTTLE_SECONDS = int(os.environ.get("MDM_LOGIN_THROTTLE_SECONDS", "900"))
+# Behind a reverse proxy: the request header (META key) holding the client address it sets.
+MDM_CLIENT_IP_HEADER = os.environ.get("MDM_CLIENT_IP_HEADER", "")
+AUTHENTICATION_BACKENDS = ["audit.backends.ThrottledModelBackend"]
 
 # Background work: django-q2 on the ORM broker by default, Redis for many worker machines.
 MDM_QUEUE = os.environ.get("MDM_QUEUE", "orm")
@@ -160,14 +173,61 @@ if MDM_QUEUE.startswith("redis://"):
 else:
     Q_CLUSTER["orm"] = "default"
 
+# The REST API (SPEC §4): hashed scoped tokens (or a page session), JSON only, one error
+# format, cursor pagination, a rate limit per token (MDM_API_RATE, e.g. "6000/min").
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "access.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["access.permissions.ScopePermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "mdm.api_schema.ApiAutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "mdm.api.CursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["access.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("MDM_API_RATE", "6000/min")},
+    "EXCEPTION_HANDLER": "mdm.api.api_exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Customer MDM API",
+    "DESCRIPTION": "Golden records, source-record upserts, the changes feed, match review and governance. "
+    "Authenticate with `Authorization: Token <token>` (`manage.py issue_token`).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerStatusEnum": "profiles.choices.CustomerStatus",
+        "PairStatusEnum": "profiles.choices.PairStatus",
+        "ChangeKindEnum": "profiles.choices.ChangeKind",
+        "WebhookEventTypeEnum": "connectors.models.WebhookEventType",
+    },
+    # Swagger UI from the drf-spectacular-sidecar static files (whitenoise), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Import tuning: rows per database round trip, and the largest field kept in a raw payload.
 MDM_IMPORT_BATCH_SIZE = int(os.environ.get("MDM_IMPORT_BATCH_SIZE", "2000"))
+# Largest request body the API accepts (upserts of up to 1000 records): bigger ones get a 413.
+# Django's own limit follows it so that reading the body never fails first with a 400.
+MDM_API_MAX_BODY_BYTES = int(os.environ.get("MDM_API_MAX_BODY_BYTES", str(10 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = MDM_API_MAX_BODY_BYTES
+
+# Webhooks (outbound sync): seconds a subscriber has to answer; retry n waits about
+# BASE * 2**(n-1) seconds (at most CAP, plus up to 10% jitter); attempts before dead-lettering.
+MDM_WEBHOOK_TIMEOUT = float(os.environ.get("MDM_WEBHOOK_TIMEOUT", "10"))
+MDM_WEBHOOK_BACKOFF_BASE = float(os.environ.get("MDM_WEBHOOK_BACKOFF_BASE", "30"))
+MDM_WEBHOOK_BACKOFF_CAP = float(os.environ.get("MDM_WEBHOOK_BACKOFF_CAP", "21600"))
+MDM_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("MDM_WEBHOOK_MAX_ATTEMPTS", "8"))
 
 
 LOGGING = {
