@@ -17,6 +17,10 @@ class SourceKind(models.TextChoices):
 class BatchKind(models.TextChoices):
     RECORDS = "records", "Source records"
     ACTIVITIES = "activities", "Activities"
+    HTTP_PULL = "http-pull", "HTTP pull"
+    SQL_PULL = "sql-pull", "SQL pull"
+    EVENTS = "events", "Inbound events"
+    VIRTUAL = "virtualization", "Virtual source (identity sync)"
 
 
 class BatchStatus(models.TextChoices):

@@ -1,5 +1,6 @@
 """Source systems and what they send: source records, import batches, quarantine, activities."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -22,6 +23,15 @@ class SourceSystem(models.Model):
     id_field = models.CharField(max_length=200)
     updated_at_field = models.CharField(max_length=200, blank=True)
     mapping = models.JSONField(default=dict, blank=True)
+    # How the MDM pulls from, or hears from, the source (the catalog's `connector:` block, validated);
+    # secrets are never here, only the names of the environment variables holding them.
+    connector = models.JSONField(default=dict, blank=True)
+    sync_watermark = models.CharField(
+        max_length=500, blank=True, help_text="how far pulls have read: the greatest updated-at or id seen"
+    )
+    sync_failures = models.PositiveIntegerField(default=0, help_text="consecutive failed syncs; each doubles the wait")
+    sync_due_at = models.DateTimeField(null=True, blank=True, help_text="when the next scheduled sync is due")
+    sync_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -64,6 +74,8 @@ class ImportBatch(models.Model):
     duplicates = models.PositiveIntegerField(default=0, help_text="rows whose id appeared earlier in the file")
     with_issues = models.PositiveIntegerField(default=0, help_text="accepted rows with invalid attribute values")
     error = models.TextField(blank=True)
+    watermark_before = models.CharField(max_length=500, blank=True, help_text="pulls: where this run started")
+    watermark_after = models.CharField(max_length=500, blank=True, help_text="pulls: where the next run starts")
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -202,3 +214,169 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.occurred_at:%Y-%m-%d}"
+
+
+# Outbound delivery: webhook subscriptions of golden-record change events (event-driven sync).
+# The choices live here rather than in choices.py so that the webhook code stays in one place.
+
+
+class WebhookEventType(models.TextChoices):
+    """What happened to a golden record; the same words as the change log's kinds."""
+
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    MERGED = "merged", "Merged (into a survivor)"
+    SPLIT = "split", "Split"
+    DELETED = "deleted", "Deleted"
+
+
+class WebhookDeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    FAILED = "failed", "Failed, will retry"
+    DELIVERED = "delivered", "Delivered"
+    DEAD = "dead", "Dead (attempts exhausted)"
+
+
+# Deliveries still to send: the head of a subscription's queue is the lowest sequence among these.
+WEBHOOK_OPEN_STATUSES = (WebhookDeliveryStatus.PENDING, WebhookDeliveryStatus.FAILED)
+
+
+def webhook_default_max_attempts() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "MDM_WEBHOOK_MAX_ATTEMPTS", 8))
+
+
+class WebhookSubscription(models.Model):
+    """A system that wants golden-record change events POSTed to `url`, signed with `secret`.
+
+    `source` names the source system the subscriber syncs into: a change caused by that
+    source's own write is not sent back to it (loop prevention). `event_types` empty = all.
+    """
+
+    name = models.CharField(max_length=200)
+    url = models.URLField(max_length=1000, help_text="http(s) endpoint receiving the POSTs")
+    event_types = models.JSONField(
+        default=list, blank=True, help_text="subset of created, updated, merged, split, deleted; empty = all"
+    )
+    secret = models.CharField(max_length=200, help_text="HMAC-SHA256 key of X-MDM-Signature")
+    source = models.ForeignKey(
+        SourceSystem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="webhook_subscriptions",
+        help_text="the source system this subscription syncs into; its own changes are not echoed back",
+    )
+    active = models.BooleanField(default=True)
+    max_attempts = models.PositiveSmallIntegerField(
+        default=webhook_default_max_attempts, help_text="attempts before a delivery is dead"
+    )
+    created_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # A lease instead of a long row lock: the worker holding it sends this subscription's
+    # deliveries one by one, in sequence order, while nobody else may (see services/webhooks.py).
+    lease_token = models.CharField(max_length=32, blank=True, editable=False)
+    leased_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_attempts__gte=1) & Q(max_attempts__lte=50), name="webhook_max_attempts_1_to_50"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("webhook-detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if not isinstance(self.event_types, list) or any(t not in WebhookEventType.values for t in self.event_types):
+            choices = ", ".join(WebhookEventType.values)
+            raise ValidationError({"event_types": f"each event type must be one of {choices}"})
+        if not self.url.lower().startswith(("http://", "https://")):
+            raise ValidationError({"url": "the url must start with http:// or https://"})
+
+    def wants(self, event_type: str, origin_source: str = "") -> bool:
+        """True when an event of this type, caused by `origin_source`, is for this subscriber."""
+        if self.event_types and event_type not in self.event_types:
+            return False
+        return not (origin_source and self.source is not None and self.source.code == origin_source)
+
+    @property
+    def event_types_display(self) -> str:
+        return ", ".join(self.event_types) if self.event_types else "all"
+
+
+class WebhookDelivery(models.Model):
+    """One change event for one subscription: its payload, and the state of sending it.
+
+    Sent in `sequence` order per subscription; a pending or failed (retrying) delivery holds
+    back the later ones of its subscription, a dead one no longer does.
+    """
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    sequence = models.BigIntegerField(help_text="the change log's sequence of the event")
+    event_type = models.CharField(max_length=20, choices=WebhookEventType.choices)
+    payload = models.JSONField(default=dict, help_text="the event, without the delivery id")
+    status = models.CharField(
+        max_length=20, choices=WebhookDeliveryStatus.choices, default=WebhookDeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["subscription", "-sequence", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "sequence"], name="unique_webhook_delivery"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["subscription", "sequence"],
+                condition=Q(status__in=["pending", "failed"]),
+                name="webhook_delivery_open",
+            ),
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status__in=["pending", "failed"]),
+                name="webhook_delivery_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"delivery {self.pk} #{self.sequence} {self.event_type} → {self.subscription_id}"
+
+    @property
+    def can_redeliver(self) -> bool:
+        return self.status in (WebhookDeliveryStatus.FAILED, WebhookDeliveryStatus.DEAD)
+
+
+class SourceEvent(models.Model):
+    """A change event a source sent (connector kind `events`), kept so that a replay of its id is refused."""
+
+    source = models.ForeignKey(SourceSystem, on_delete=models.CASCADE, related_name="events", db_index=False)
+    event_id = models.CharField(max_length=255)
+    action = models.CharField(max_length=20)
+    external_id = models.CharField(max_length=255, help_text="the source's id of the record the event is about")
+    occurred_at = models.DateTimeField(help_text="the source's timestamp of the change")
+    outcome = models.CharField(max_length=20, help_text="created, updated, unchanged, stale, deleted or rejected")
+    batch = models.ForeignKey(ImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["source", "-received_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["source", "event_id"], name="unique_source_event")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}/{self.event_id} {self.action}"

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from connectors.choices import SourceKind
+from connectors.pull.config import connector_document, connector_validate
 from connectors.standardisation import CANONICAL_ATTRIBUTES
 from governance.choices import IntegrationDirection, IntegrationPattern, Lifecycle
 
@@ -31,6 +32,7 @@ SOURCE_KEYS = {
     "updated_at_field",
     "mapping",
     "integration",
+    "connector",
 }
 REQUIRED_SOURCE_KEYS = ("code", "name", "id_field", "mapping")
 INTEGRATION_KEYS = {
@@ -92,6 +94,7 @@ class SourceSpec:
     updated_at_field: str
     mapping: dict[str, dict[str, str | None]]
     integration: IntegrationSpec | None
+    connector: dict = field(default_factory=dict)  # validated by connectors.pull.config
 
 
 @dataclass(frozen=True)
@@ -301,6 +304,12 @@ def _validate_source(index: int, data: object, file_country: str, problems: list
     integration = None
     if "integration" in data:
         integration = _validate_integration(where, data["integration"], problems)
+    connector: dict = {}
+    if "connector" in data:
+        connector, found = connector_validate(
+            data["connector"], where=where, updated_at_field=fields["updated_at_field"], id_field=fields["id_field"]
+        )
+        problems.extend(found)
     if len(problems) > before:
         return None
     return SourceSpec(
@@ -313,6 +322,7 @@ def _validate_source(index: int, data: object, file_country: str, problems: list
         updated_at_field=fields["updated_at_field"],
         mapping=mapping,
         integration=integration,
+        connector=connector,
     )
 
 
@@ -410,6 +420,8 @@ def _source_document(spec: SourceSpec) -> dict[str, object]:
     doc["mapping"] = mapping
     if spec.integration is not None:
         doc["integration"] = _integration_document(spec.integration)
+    if spec.connector:
+        doc["connector"] = connector_document(spec.connector)
     return doc
 
 

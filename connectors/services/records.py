@@ -30,7 +30,7 @@ from connectors.services.batches import batch_add_counts, batch_running, chunked
 from connectors.standardisation import CANONICAL_ATTRIBUTES, MATCH_KEYS
 
 _SOURCE_ID_MAX = SourceRecord._meta.get_field("external_id").max_length
-_MAX_LENGTHS = {
+CANONICAL_MAX_LENGTHS = {
     name: SourceRecord._meta.get_field(name).max_length
     for name in (*CANONICAL_ATTRIBUTES, *MATCH_KEYS)
     if getattr(SourceRecord._meta.get_field(name), "max_length", None)
@@ -50,6 +50,11 @@ UPSERT_FIELDS = [
 ]
 
 
+def source_row_mapping(source: SourceSystem) -> RowMapping:
+    """How a row of this source becomes canonical attributes: its mapping, region and field limits."""
+    return RowMapping.of(source.mapping, region=source.default_country or None, max_lengths=CANONICAL_MAX_LENGTHS)
+
+
 @dataclass(slots=True)
 class _Stored:
     """What the upsert needs to know of a record already held."""
@@ -61,12 +66,13 @@ class _Stored:
 
 
 @dataclass(slots=True)
-class _Accepted:
+class AcceptedRow:
     row: Row
     source_id: str
     updated_at: datetime | None
     content_hash: str
     issues: dict[str, str]
+    outcome: str = ""  # set by chunk_classify; the API reports it per record
 
 
 def content_hash(values: dict[str, object]) -> str:
@@ -106,7 +112,7 @@ def _has_nul(row: Row) -> bool:
     return any(isinstance(v, str) and "\x00" in v for v in values.values()) or any("\x00" in k for k in values)
 
 
-def _accept(row: Row, source: SourceSystem) -> _Accepted | BadRow:
+def _accept(row: Row, source: SourceSystem) -> AcceptedRow | BadRow:
     """Check the parts of a row that decide whether it can be kept at all."""
     values = row.values
     if source.id_field not in values:
@@ -126,15 +132,15 @@ def _accept(row: Row, source: SourceSystem) -> _Accepted | BadRow:
             updated_at = parse_source_timestamp(values.get(source.updated_at_field))
         except ValueError as exc:
             issues["updated_at"] = f"field {source.updated_at_field!r}: {exc}"
-    return _Accepted(row, source_id, updated_at, content_hash(values), issues)
+    return AcceptedRow(row, source_id, updated_at, content_hash(values), issues)
 
 
-def _classify(
-    accepted: list[_Accepted], stored: dict[str, _Stored], batch_id: int
-) -> tuple[dict[str, int], dict[str, _Accepted]]:
+def chunk_classify(
+    accepted: list[AcceptedRow], stored: dict[str, _Stored], batch_id: int
+) -> tuple[dict[str, int], dict[str, AcceptedRow]]:
     """Decide each row's outcome as if the rows were applied one after another, last one winning."""
     counts = {"created": 0, "updated": 0, "unchanged": 0, "stale": 0, "duplicates": 0}
-    to_write: dict[str, _Accepted] = {}
+    to_write: dict[str, AcceptedRow] = {}
     seen: set[str] = set()
     for item in accepted:
         current = stored.get(item.source_id)
@@ -150,6 +156,7 @@ def _classify(
         else:
             outcome = "updated"
         counts[outcome] += 1
+        item.outcome = outcome
         if outcome in ("created", "updated"):
             stored[item.source_id] = _Stored(item.content_hash, item.updated_at, False, batch_id)
             to_write[item.source_id] = item
@@ -200,13 +207,13 @@ _JSON_COLUMNS = {"raw", "quality_issues"}
 
 
 @dataclass
-class _PreparedChunk:
+class PreparedChunk:
     """A chunk read, checked and classified, waiting for its standardised rows to be written."""
 
     rows_read: int
     bad: list[BadRow]
     counts: dict[str, int]
-    to_write: dict[str, _Accepted]
+    to_write: dict[str, AcceptedRow]
 
 
 def _stored_states(source: SourceSystem, ids: set[str]) -> list[tuple]:
@@ -226,20 +233,20 @@ def _stored_states(source: SourceSystem, ids: set[str]) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _prepare_chunk(batch: ImportBatch, source: SourceSystem, chunk: list[Row | BadRow]) -> _PreparedChunk:
+def chunk_prepare(batch: ImportBatch, source: SourceSystem, chunk: list[Row | BadRow]) -> PreparedChunk:
     """Check each row of a chunk and decide its outcome against what is stored."""
     bad: list[BadRow] = []
-    accepted: list[_Accepted] = []
+    accepted: list[AcceptedRow] = []
     for row in chunk:
         result = row if isinstance(row, BadRow) else _accept(row, source)
         (bad if isinstance(result, BadRow) else accepted).append(result)  # type: ignore[arg-type]
     ids = {a.source_id for a in accepted}
     stored = {sid: _Stored(h, u, d, b) for sid, h, u, d, b in _stored_states(source, ids)}
-    counts, to_write = _classify(accepted, stored, batch.pk)
-    return _PreparedChunk(len(chunk), bad, counts, to_write)
+    counts, to_write = chunk_classify(accepted, stored, batch.pk)
+    return PreparedChunk(len(chunk), bad, counts, to_write)
 
 
-def _write_chunk(batch: ImportBatch, source: SourceSystem, mapping: RowMapping, prepared: _PreparedChunk) -> None:
+def chunk_write(batch: ImportBatch, source: SourceSystem, mapping: RowMapping, prepared: PreparedChunk) -> None:
     """Standardise and write one chunk: records, quarantine and the batch's counts in one transaction."""
     standardised = standardise_rows(mapping, [(item.row.values, item.issues) for item in prepared.to_write.values()])
     now = timezone.now()
@@ -287,7 +294,7 @@ def records_import(
     started = time.perf_counter()
     fmt = file_format(path, force_json=force_json)
     size = path.stat().st_size if path.is_file() else None
-    mapping = RowMapping.of(source.mapping, region=source.default_country or None, max_lengths=_MAX_LENGTHS)
+    mapping = source_row_mapping(source)
     size_limit = batch_size or settings.MDM_IMPORT_BATCH_SIZE
     with batch_running(
         started=started, source=source, kind=BatchKind.RECORDS, actor=actor, file_name=path.name, file_size=size
@@ -295,5 +302,5 @@ def records_import(
         check_write_allowed(source)
         with open_source_file(path) as stream:
             for chunk in chunked(read_rows(stream, fmt, encoding=encoding), size_limit):
-                _write_chunk(batch, source, mapping, _prepare_chunk(batch, source, chunk))
+                chunk_write(batch, source, mapping, chunk_prepare(batch, source, chunk))
     return batch

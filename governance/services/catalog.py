@@ -10,6 +10,8 @@ from django.db import transaction
 from django.db.models import Model
 
 from connectors.models import SourceSystem
+from connectors.pull.config import PULL_KINDS
+from connectors.pull.schedules import sync_schedule_ensure
 from governance.catalog import Catalog, CatalogError, IntegrationSpec, SourceSpec, catalog_read
 from governance.choices import ChangeAction
 from governance.models import DataDomain, Integration, Team
@@ -73,6 +75,7 @@ def _source_apply(spec: SourceSpec, actor: str) -> tuple[SourceSystem, bool, boo
             "id_field": spec.id_field,
             "updated_at_field": spec.updated_at_field,
             "mapping": spec.mapping,
+            "connector": spec.connector,
         },
     )
     if changed or before is None:
@@ -147,6 +150,8 @@ def catalog_apply(*, catalog: Catalog, actor: str = "system") -> CatalogLoadResu
                 result.unchanged.append(spec.code)
         if problems:
             raise CatalogError(problems)
+        if any(spec.connector.get("kind") in PULL_KINDS for spec in catalog.sources):
+            sync_schedule_ensure()  # pulls run from the every-minute schedule; idempotent
     return result
 
 

@@ -17,11 +17,13 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from connectors.services.webhooks import webhook_events_publish
 from mdm.bulk import bulk_insert_rows
 from profiles.choices import ChangeKind
 from profiles.constants import CHANGE_LOG_LOCK
@@ -104,4 +106,19 @@ def customer_changes_append(*, changes: Iterable[Change], actor: str) -> int:
             for i, change in enumerate(ordered, start=1)
         ]
         bulk_insert_rows(model=CustomerChange, fields=CHANGE_COLUMNS, rows=rows)
+        # Webhooks: handed over once the changes are committed (nothing for a rolled-back write).
+        events = [
+            {
+                "sequence": row[0],
+                "type": str(row[2]),
+                "customer_id": row[1],
+                "survivor_id": row[3],
+                "attributes": row[4],
+                "changed_fields": row[5],
+                "origin_source": origin,
+                "occurred_at": now,
+            }
+            for row in rows
+        ]
+        transaction.on_commit(partial(webhook_events_publish, events=events), robust=True)
     return len(rows)

@@ -1,3 +1,0 @@
-"""API routes (filled in by the API work)."""
-
-urlpatterns: list = []
