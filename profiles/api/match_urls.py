@@ -1,3 +1,9 @@
-"""API routes (filled in by the API work)."""
+"""API route of "find similar before create"."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from profiles.api.match import MatchView
+
+urlpatterns = [
+    path("match/", MatchView.as_view(), name="api-match"),
+]
