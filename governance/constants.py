@@ -27,3 +27,14 @@ HEALTH_CHECK_SCHEDULE = {
     "func": "governance.tasks.health_check_task",
     "minutes": 5,
 }
+
+# Source trust suggestion (selectors.trust_suggestion): weights of what the records show, the
+# step the suggestion is rounded to, the smallest difference worth applying, and the fewest
+# active records a suggestion is made on.
+TRUST_WEIGHTS = {"validity": 0.3, "completeness": 0.2, "values": 0.25, "links": 0.25}
+TRUST_STEP = 0.05
+TRUST_TOLERANCE = 0.05
+TRUST_MIN_RECORDS = 5
+
+# Blast radius: golden records listed per page on the integration page.
+BLAST_RADIUS_PAGE_SIZE = 25

@@ -51,7 +51,10 @@ class IntegrationFilterSet(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.now = now
         self.health = health
-        self.filters["classification"].extra["choices"] = [(c, c) for c in classification_values()]
+        classification = self.filters["classification"]
+        classification.extra["choices"] = [(c, c) for c in classification_values()]
+        # A form field built earlier (the API schema reads the class's filters) holds stale choices.
+        classification.__dict__.pop("_field", None)
 
     def filter_q(self, queryset: QuerySet[Integration], name: str, value: str) -> QuerySet[Integration]:
         value = value.strip()

@@ -25,7 +25,7 @@ from governance.constants import MIN_GAPS
 if TYPE_CHECKING:
     from connectors.models import SourceSystem
     from governance.models import Integration
-    from governance.selectors import CadenceStats, DeprecatedWrites, SourceHealth
+    from governance.selectors import BlastRadius, CadenceStats, DeprecatedWrites, SourceHealth
 
 
 def _ago(span: timedelta) -> str:
@@ -47,6 +47,12 @@ class Subject:
         from governance.selectors import cadence_stats
 
         return cadence_stats(integration=self.integration)
+
+    @cached_property
+    def blast_radius(self) -> BlastRadius:
+        from governance.selectors import blast_radius_get
+
+        return blast_radius_get(source=self.source)
 
     @cached_property
     def deprecated_writes(self) -> DeprecatedWrites:
@@ -103,11 +109,24 @@ def _freshness_sla(subject: Subject) -> str | None:
     if health.freshness == Freshness.NEVER:
         return f"never synced, though in production with a declared cadence of {cadence}"
     if health.freshness in (Freshness.LATE, Freshness.STALE):
-        return (
+        message = (
             f"{health.freshness.label.lower()}: last successful sync {_ago(health.lag)} ago "
             f"({timezone.localtime(health.last_success_at):%Y-%m-%d %H:%M}), declared cadence {cadence}"
         )
+        if health.freshness == Freshness.STALE:
+            message += f"; {subject.blast_radius.describe()}"
+        return message
     return None
+
+
+def _sync_failing(subject: Subject) -> str | None:
+    integration, health = subject.integration, subject.health
+    if integration is None or integration.lifecycle != Lifecycle.PRODUCTION or not health.failing:
+        return None
+    return (
+        f"its latest run failed ({health.failed_runs} of {health.runs} runs failed in the last 7 days); "
+        f"{subject.blast_radius.describe()}"
+    )
 
 
 def _event_driven_cadence(subject: Subject) -> str | None:
@@ -180,6 +199,14 @@ RULES: dict[str, Rule] = {
             "that is late, stale or never synced breaches it. Resolved when fresh again.",
             Severity.WARNING,
             _freshness_sla,
+        ),
+        Rule(
+            "sync-failing",
+            "Production integrations' latest sync succeeds",
+            "A production integration whose latest run failed delivers nothing until it is fixed; the finding "
+            "names its blast radius: the golden records whose surviving values come from it and their consumers.",
+            Severity.ERROR,
+            _sync_failing,
         ),
         Rule(
             "event-driven-cadence",

@@ -1,3 +1,10 @@
-"""API routes (filled in by the API work)."""
+"""Governance API routes, included under /api/v1/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from governance.api.views import IntegrationListView, IntegrationView
+
+urlpatterns = [
+    path("integrations/", IntegrationListView.as_view(), name="api-integrations"),
+    path("integrations/<slug:code>/", IntegrationView.as_view(), name="api-integration"),
+]

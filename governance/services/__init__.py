@@ -1,5 +1,6 @@
 """Writes of the governance app: catalog (`catalog.py`), change log (`changes.py`), policy
-evaluation and findings (`policies.py`), periodic schedules (`schedules.py`).
+evaluation and findings (`policies.py`), periodic schedules (`schedules.py`), applying a source
+trust suggestion (`trust.py`).
 
 The catalog services are re-exported here because `governance.services.catalog_load` is how the
 rest of the project (fixtures, benchmarks) loads a catalog.

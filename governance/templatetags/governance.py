@@ -36,3 +36,12 @@ def gov_value(value: object) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+@register.filter
+def gov_mask(value: object, masked: bool) -> str:
+    """A golden value as a viewer sees it (SPEC §5: PII masked): its first character, then dots."""
+    text = "" if value is None else str(value)
+    if not masked or not text:
+        return text
+    return text[0] + "•" * min(len(text) - 1, 8)

@@ -16,7 +16,9 @@ AFTER = [("governance", "0004_integration_domains_m2m")]
 def test_json_domains_become_rows_and_links():
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
-    old = executor.loader.project_state(BEFORE).apps
+    # connectors stays migrated to its latest state: build its models from that, not from 0001's day
+    connectors_now = [node for node in executor.loader.graph.leaf_nodes() if node[0] == "connectors"]
+    old = executor.loader.project_state(BEFORE + connectors_now).apps
     SourceSystem = old.get_model("connectors", "SourceSystem")
     Integration = old.get_model("governance", "Integration")
     for code, domains in (("crm", ["customer", "sales", " customer "]), ("erp", []), ("web", ["customer"])):

@@ -99,8 +99,9 @@ class TestOverview:
     def test_query_budget_does_not_grow_with_the_catalog(
         self, steward_client, live, write_file, django_assert_max_num_queries
     ):
-        # session, user, role; health, integrations, domains, overview, findings, rules, filter choices
-        with django_assert_max_num_queries(14):
+        # session, user, role; health, integrations, domains, overview, findings, rules, filter choices,
+        # consumers (webhook subscriptions, read tokens)
+        with django_assert_max_num_queries(16):
             steward_client.get(reverse("governance"))
         data = catalog_data()
         template = data["sources"][0]
@@ -110,12 +111,13 @@ class TestOverview:
             )
         catalog_load(path=write_file("many.yaml", yaml.safe_dump(data)))
         policies_evaluate(actor="test")
-        with django_assert_max_num_queries(15):  # one more: the classification filter's lookup
+        with django_assert_max_num_queries(17):  # one more: the classification filter's lookup
             page = steward_client.get(
                 reverse("governance"), {"health": "never", "q": "crm", "classification": "pii"}
             ).content.decode()
         assert "crm11" in page
-        with django_assert_max_num_queries(13):
+        # 13 before, plus consumers (2), survivorship figures (6), blast radius (2), rules for lineage (1)
+        with django_assert_max_num_queries(24):
             steward_client.get(reverse("integration-detail", args=["crm11"]))
 
 
@@ -135,7 +137,7 @@ class TestIntegrationPage:
         assert "bar-fill h100 gov-bar-mixed" in page  # today: one run succeeded, one failed
         assert "gov-bar-none" in page
         assert "50.0%</strong> runs failed" in page
-        assert "not yet available</strong> share of survivorship wins" in page
+        assert "of the values it supplies win survivorship" in page
         assert "<td>email</td><td><code>Email</code></td>" in page
         assert "No findings: every enabled rule holds." in page
         assert "Created integration" in page

@@ -1,9 +1,12 @@
 """`manage.py export_catalog [--output PATH]` (SPEC §3): the catalog as YAML."""
 
+import getpass
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from audit.choices import AuditAction
+from audit.services import audit_record
 from governance.catalog import catalog_dump
 from governance.selectors import catalog_get
 
@@ -20,6 +23,11 @@ class Command(BaseCommand):
             raise CommandError("no sources to export: load a catalog first (manage.py load_catalog PATH)")
         text = catalog_dump(catalog)
         output = options["output"]
+        audit_record(
+            actor=f"cli:{getpass.getuser()}",
+            action=AuditAction.EXPORT_CATALOG,
+            params={"output": str(output) if output else "stdout", "sources": len(catalog.sources)},
+        )
         if output is None:
             self.stdout.write(text, ending="")
             return
