@@ -5,7 +5,8 @@
 
 On a fresh PostgreSQL database, generates the multi-source data set (about 2.3 records a person, so
 43,500 people ~ 100k records), imports it and resolves it fully through the product's normal path
-(``benchmarks.resolve_e2e``). Then, one sample at a time, a record is written the way an import writes it
+(``benchmarks.resolve_e2e``), then runs ``ANALYZE`` (as autovacuum soon would after such a load). Then,
+one sample at a time, a record is written the way an import writes it
 (``standardise_row`` through the source's mapping, ``pending_resolution`` set) and
 ``profiles.services.resolution.records_resolve_now(record_ids=[pk])`` is timed - only that call.
 
@@ -19,17 +20,21 @@ Samples (shares of ``--samples``):
   new golden record of its own.
 
 Prints one JSON object: the setup figures, call latency median / p95 / max in ms (overall and per kind),
-and per kind how many records ended where expected.
+per kind how many records ended where expected, and what one call sends to the database: SQL statements
+through Django (``queries``, what ``django_assert_num_queries`` counts) and round trips at the driver
+(``round_trips``: those statements plus COPY streams, server-side cursor fetches, BEGIN and COMMIT).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import random
 import statistics
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -53,10 +58,74 @@ class Sample:
     record_id: int
     expected_customer: int | None  # None for a new person: expected alone in a new golden record
     millis: float = 0.0
+    queries: int = 0
+    round_trips: int | None = None
     returned_customer: int | None = None
     ok: bool = False
     truth_ok: bool = False
     detail: dict[str, Any] = field(default_factory=dict)
+
+
+class DatabaseCalls:
+    """Counts what the code inside `counting()` sends to the database: SQL statements through
+    Django's execute wrapper, and round trips at the driver (psycopg: statements, plus commands
+    such as BEGIN, COMMIT and server-side cursor fetches, plus COPY streams). The driver count
+    relies on psycopg internals and is None where they are not found."""
+
+    def __init__(self) -> None:
+        self.statements = 0
+        self.commands = 0
+        self.copies = 0
+        self.driver = False
+
+    @contextlib.contextmanager
+    def counting(self) -> Iterator[None]:
+        from django.db import connection
+
+        def count(execute, sql, params, many, context):  # noqa: ANN001, ANN202 - Django's wrapper signature
+            self.statements += 1
+            return execute(sql, params, many, context)
+
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(connection.execute_wrapper(count))
+            stack.enter_context(self._driver_hooks())
+            yield
+
+    @contextlib.contextmanager
+    def _driver_hooks(self) -> Iterator[None]:
+        try:
+            import psycopg
+            from psycopg import _connection_base
+        except ImportError:
+            yield
+            return
+        base = _connection_base.BaseConnection
+        exec_command, copy = getattr(base, "_exec_command", None), getattr(psycopg.Cursor, "copy", None)
+        if exec_command is None or copy is None:
+            yield
+            return
+        counter = self
+
+        def counted_command(conn, *args, **kwargs):  # noqa: ANN001, ANN202 - a psycopg generator
+            counter.commands += 1
+            return (yield from exec_command(conn, *args, **kwargs))
+
+        def counted_copy(cursor, *args, **kwargs):  # noqa: ANN001, ANN202
+            counter.copies += 1
+            return copy(cursor, *args, **kwargs)
+
+        base._exec_command, psycopg.Cursor.copy = counted_command, counted_copy
+        self.driver = True
+        try:
+            yield
+        finally:
+            base._exec_command, psycopg.Cursor.copy = exec_command, copy
+
+    def take(self) -> tuple[int, int | None]:
+        """(statements, round trips) since the last take."""
+        figures = (self.statements, self.statements + self.commands + self.copies if self.driver else None)
+        self.statements = self.commands = self.copies = 0
+        return figures
 
 
 def typo(text: str, rng: random.Random) -> str:
@@ -81,14 +150,10 @@ class Writer:
 
     def __init__(self) -> None:
         from connectors.models import SourceSystem
-        from connectors.row_standardisation import RowMapping
-        from connectors.services.records import _MAX_LENGTHS
+        from connectors.services.records import source_row_mapping
 
         self.sources = {s.pk: s for s in SourceSystem.objects.all()}
-        self.mappings = {
-            pk: RowMapping.of(s.mapping, region=s.default_country or None, max_lengths=_MAX_LENGTHS)
-            for pk, s in self.sources.items()
-        }
+        self.mappings = {pk: source_row_mapping(s) for pk, s in self.sources.items()}
 
     def fields(self, source_id: int, values: dict[str, Any]) -> dict[str, Any]:
         """The stored columns of one row of this source, as `records_import` writes them."""
@@ -205,6 +270,7 @@ def run_samples(count: int, seed: int, truth: dict[tuple[str, str], str]) -> lis
 
     rng = random.Random(f"{seed}:realtime")
     writer = Writer()
+    calls = DatabaseCalls()
     linked = list(
         SourceRecord.objects.filter(is_deleted=False, customer__isnull=False)
         .order_by("id")
@@ -245,9 +311,12 @@ def run_samples(count: int, seed: int, truth: dict[tuple[str, str], str]) -> lis
                 writer.update(pk, original.source_id, values)
             sample = Sample(kind, pk, _golden_of(original.pk), detail=detail)
 
-        started = time.perf_counter()
-        result = records_resolve_now(record_ids=[pk], actor="benchmark")
-        sample.millis = (time.perf_counter() - started) * 1000
+        calls.take()
+        with calls.counting():
+            started = time.perf_counter()
+            result = records_resolve_now(record_ids=[pk], actor="benchmark")
+            sample.millis = (time.perf_counter() - started) * 1000
+        sample.queries, sample.round_trips = calls.take()
         sample.returned_customer = result.get(pk)
         _check(sample, truth)
         samples.append(sample)
@@ -285,9 +354,20 @@ def _check(sample: Sample, truth: dict[tuple[str, str], str]) -> None:
     sample.detail["ended_in"] = now
 
 
+def counts(samples: list[Sample]) -> dict[str, Any]:
+    """Median, min and max of the statements and round trips of each call."""
+    out: dict[str, Any] = {}
+    for name in ("queries", "round_trips"):
+        values = [getattr(s, name) for s in samples if getattr(s, name) is not None]
+        if values:
+            out[name] = {"median": statistics.median(values), "min": min(values), "max": max(values)}
+    return out
+
+
 def report(samples: list[Sample]) -> dict[str, Any]:
     """Latency and outcome figures overall and per kind."""
     out: dict[str, Any] = {"latency": latency([s.millis for s in samples])}
+    out["database_calls_per_call"] = counts(samples)
     out["first_call_ms"] = round(samples[0].millis, 2) if samples else None
     per_kind: dict[str, Any] = {}
     for kind, _ in KIND_SHARES:
@@ -297,6 +377,7 @@ def report(samples: list[Sample]) -> dict[str, Any]:
         ok = sum(s.ok for s in chosen)
         per_kind[kind] = {
             **latency([s.millis for s in chosen]),
+            "database_calls_per_call": counts(chosen),
             "as_expected": ok,
             "as_expected_rate": round(ok / len(chosen), 4),
             "truth_correct_rate": round(sum(s.truth_ok for s in chosen) / len(chosen), 4),
@@ -311,6 +392,15 @@ def report(samples: list[Sample]) -> dict[str, Any]:
         if not s.ok
     ][:12]
     return out
+
+
+def analyze() -> None:
+    """Refresh the planner's statistics after the bulk load, as autovacuum soon would: the calls
+    are timed against a database in its steady state, not one whose statistics predate 100k rows."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -332,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     if run.status != "succeeded":
         print(json.dumps({"benchmark": "realtime", "error": f"the full run failed: {run.error}"}, indent=2))
         return 1
+    analyze()
     samples = run_samples(args.samples, args.seed, truth)
     figures = report(samples)
     p95 = figures["latency"].get("p95_ms")

@@ -41,7 +41,9 @@ def bulk_update_by_pk(model: type[models.Model], fields: Sequence[str], rows: It
             for row in rows
         ]
     names = [connection.ops.quote_name(c) for c, _ in columns]
-    with transaction.atomic(), connection.cursor() as cursor:
+    # No savepoint: one statement (or one temp-table round) either applies or fails the caller's
+    # transaction, and a savepoint would cost two more round trips per call.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if connection.vendor == "postgresql" and len(rows) <= SMALL_UPDATE:
             # A few rows: one statement, no temporary table.
             types = [model._meta.pk.db_type(connection)] + [

@@ -60,3 +60,6 @@ CHANGE_LOG_LOCK = 0x4D444D43  # "MDMC"
 # it was closed (activities carry no status of their own).
 OPEN_TICKET_DAYS = 30
 CLOSED_TICKET_WORDS = ("closed", "resolved", "solved")
+# A match run's worker holds this session-level PostgreSQL advisory lock (with the run id) while
+# it runs; the database drops it when the worker dies (see services/run_locks.py).
+MATCH_RUN_LOCK = 0x4D444D52  # "MDMR"

@@ -92,3 +92,69 @@ class SurvivorshipRuleForm(forms.ModelForm):
     def clean_source_priority(self) -> list[str]:
         text = self.cleaned_data.get("source_priority") or ""
         return [code for code in re.split(r"[\s,;]+", text) if code]
+
+
+SKIP = "skip"
+DECISION_CHOICES = [("match", "Match"), ("no-match", "No match"), (SKIP, "Skip")]
+
+
+class PairDecisionForm(forms.Form):
+    """One click in the review queue: match, no-match or skip (leave it for later), with an optional comment."""
+
+    decision = forms.ChoiceField(choices=DECISION_CHOICES)
+    comment = forms.CharField(required=False, max_length=2000, strip=True)
+
+
+BULK_ACTIONS = [
+    ("match", "Match"),
+    ("no-match", "No match"),
+    ("assign-me", "Assign to me"),
+    ("unassign", "Unassign"),
+]
+
+
+class PairBulkForm(forms.Form):
+    """A decision or assignment for the ticked pairs, or for every pair the current filter shows."""
+
+    action = forms.ChoiceField(choices=BULK_ACTIONS)
+    pairs = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    everything_filtered = forms.BooleanField(required=False)
+    comment = forms.CharField(required=False, max_length=2000, strip=True)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # Any id is acceptable here; which pairs still wait for review is the service's business.
+        self.fields["pairs"].valid_value = lambda value: str(value).isdigit() and len(str(value)) < 19
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        if not data.get("pairs") and not data.get("everything_filtered"):
+            raise forms.ValidationError("tick some pairs, or choose every pair of the filter")
+        return data
+
+
+class PairCommentForm(forms.Form):
+    text = forms.CharField(max_length=2000, strip=True, label="Comment")
+
+
+class PairAssignForm(forms.Form):
+    """Assign to a steward by user name; empty unassigns."""
+
+    assignee = forms.CharField(required=False, max_length=150, strip=True)
+
+
+class ThresholdsForm(forms.Form):
+    """The auto-link and review thresholds (and how often decisions retrain the model)."""
+
+    auto_link_threshold = forms.FloatField(min_value=0, max_value=1, label="Auto-link threshold")
+    review_threshold = forms.FloatField(min_value=0, max_value=1, label="Review threshold")
+    retrain_after_decisions = forms.IntegerField(
+        min_value=0, max_value=1_000_000, label="Retrain after this many new decisions (0: on demand only)"
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        auto, review = data.get("auto_link_threshold"), data.get("review_threshold")
+        if auto is not None and review is not None and review > auto:
+            raise forms.ValidationError("the review threshold must not be above the auto-link threshold")
+        return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -157,6 +158,14 @@ class MatchPair(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     run = models.ForeignKey(MatchRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="pairs")
     model = models.ForeignKey(MatchModel, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_match_pairs",
+        help_text="the steward this pair is assigned to for review",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -169,6 +178,21 @@ class MatchPair(models.Model):
 
     def __str__(self) -> str:
         return f"pair {self.record_a_id}-{self.record_b_id} p={self.probability:.3f}"
+
+
+class MatchPairComment(models.Model):
+    """A steward's note on a match pair, kept with the evidence (append-only)."""
+
+    pair = models.ForeignKey(MatchPair, on_delete=models.CASCADE, related_name="comments")
+    author = models.CharField(max_length=150)
+    text = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"comment by {self.author} on pair {self.pair_id}"
 
 
 class LinkConstraint(models.Model):
@@ -234,6 +258,9 @@ class ResolutionSettings(models.Model):
     )
     min_decisions_for_supervised = models.PositiveIntegerField(
         default=200, help_text="steward decisions needed before a supervised model may be trained"
+    )
+    retrain_after_decisions = models.PositiveIntegerField(
+        default=100, help_text="retrain the supervised model after this many new decisions (0: only on demand)"
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from connectors.services.records import records_import
 from tests.connectors.test_import_records import ROW_1, csv_text
 
-PAGES = ["dashboard", "customer-list", "source-list", "governance"]
+PAGES = ["dashboard", "customer-list", "source-list", "governance", "review-queue", "review-learning", "run-list"]
 
 
 @pytest.mark.django_db
@@ -146,5 +146,8 @@ def test_match_run_pages(steward_client):
     assert f"#{run.pk}" in steward_client.get(reverse("run-list")).content.decode()
     detail = steward_client.get(reverse("run-detail", args=[run.pk])).content.decode()
     assert "Score histogram" in detail
-    assert "bar-fill h100" in detail
+    assert detail.count('class="hist-bar"') == 20
+    assert "auto-link 0.8" in detail and "review 0.4" in detail
+    progress = steward_client.get(reverse("run-progress", args=[run.pk])).json()
+    assert (progress["status"], progress["progress"], progress["active"]) == ("succeeded", 0, False)
     assert steward_client.get(reverse("run-detail", args=[run.pk + 1])).status_code == 404

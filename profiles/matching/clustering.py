@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from profiles.matching.comparison import LOOP_PAIRS, _national_id
-from profiles.matching.names import GIVEN_DIFFERENT, given_level
+from profiles.matching.names import GIVEN_CLOSE, GIVEN_DIFFERENT, given_level
 from profiles.matching.prepare import Prepared, as_prepared
 from profiles.matching.settings import MatchSettings
 
@@ -58,6 +58,24 @@ def signatures_conflict(a: Signature, b: Signature, national_ids: bool = False) 
     if a[1] and b[1] and dob_conflict(a[1], b[1]):
         return True
     return national_ids and nid == 1
+
+
+def _conflict_as_read(x: Signature, y: Signature, others: set[Signature], national_ids: bool) -> bool:
+    """Whether x conflicts with y however its given name is read: as written, or as a name of the
+    other cluster that it is a typo of ("Jhsstin" beside "Jhstin" and "Justin") and otherwise agrees
+    with. The other cluster's names agree among themselves, so a slip of one of them is no evidence
+    of a different person, though it may be clearly different from another (a nickname, a typo)."""
+    for other in others:
+        if (
+            other[0]
+            and x[0]
+            and other[0] != x[0]
+            and given_level(x[0], other[0]) == GIVEN_CLOSE
+            and not signatures_conflict(x, other, national_ids)
+            and not signatures_conflict((other[0], x[1], x[2]), y, national_ids)
+        ):
+            return False
+    return True
 
 
 class _Profile:
@@ -109,7 +127,13 @@ class ConflictChecker:
 
     def conflict(self, a: _Profile, b: _Profile) -> bool:
         nat = self.national_ids
-        return any(signatures_conflict(x, y, nat) for x in a.signatures for y in b.signatures)
+        return any(
+            signatures_conflict(x, y, nat)
+            and _conflict_as_read(x, y, b.signatures, nat)
+            and _conflict_as_read(y, x, a.signatures, nat)
+            for x in a.signatures
+            for y in b.signatures
+        )
 
 
 @dataclass

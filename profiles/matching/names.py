@@ -289,6 +289,23 @@ NICKNAME_GROUPS: dict[str, frozenset[str]] = _parse_table()
 KNOWN_GIVEN: frozenset[str] = frozenset(NICKNAME_GROUPS) | frozenset(_GIVEN_EXTRA.split())
 
 
+def _one_deleted(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _deletion_index(names: frozenset[str]) -> dict[str, frozenset[str]]:
+    """Each name and each of its one-letter deletions -> the names: two words one edit apart
+    (insertion, deletion, substitution, transposition) share a key (symmetric deletion)."""
+    index: dict[str, set[str]] = {}
+    for name in names:
+        for key in {name} | _one_deleted(name):
+            index.setdefault(key, set()).add(name)
+    return {key: frozenset(found) for key, found in index.items()}
+
+
+_KNOWN_BY_DELETION = _deletion_index(KNOWN_GIVEN)
+
+
 @lru_cache(maxsize=1 << 16)
 def canonical_given(name: str) -> str:
     """One representative canonical name (alphabetically first) used for blocking and term frequencies."""
@@ -303,6 +320,50 @@ def nickname_equivalent(a: str, b: str) -> bool:
         return True
     ga, gb = NICKNAME_GROUPS.get(a), NICKNAME_GROUPS.get(b)
     return bool(ga and gb and ga & gb)
+
+
+@lru_cache(maxsize=1 << 18)
+def misspelt_given(name: str) -> frozenset[str]:
+    """The known given names an unknown name of 4+ letters is one slip away from ("hnnah", "maary",
+    "pattrick", "aaon"), when they are all one name (one nickname group): empty otherwise.
+
+    Slips keep the first letter; a known name plus "s" ("peters", "williams") is a family name, not
+    a slip; and a word one slip from two different names ("jana": jane, jan) is read as itself."""
+    if len(name) < 4 or name in KNOWN_GIVEN:
+        return frozenset()
+    found: set[str] = set()
+    for key in {name} | _one_deleted(name):
+        found.update(_KNOWN_BY_DELETION.get(key, ()))
+    found = {
+        known
+        for known in found
+        if known[0] == name[0]
+        and name != known + "s"
+        and len(known) > 1
+        and jellyfish.damerau_levenshtein_distance(name, known) == 1
+    }
+    if len({canonical_given(known) for known in found}) != 1:
+        return frozenset()
+    return frozenset(found)
+
+
+def _alike(a: str, b: str) -> bool:
+    """The same name, a nickname of it, or a form it starts with (Alex / Alexandra)."""
+    if a == b or nickname_equivalent(a, b):
+        return True
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 3 and long_.startswith(short)
+
+
+@lru_cache(maxsize=1 << 20)
+def misspelt_alike(a: str, b: str) -> bool:
+    """True when reading a misspelt name as the known name it slipped from makes the two names alike
+    ("bily" / "william" through "billy", "aanda" / "mandy" through "amanda")."""
+    readings_a = misspelt_given(a) | {a}
+    readings_b = misspelt_given(b) | {b}
+    if len(readings_a) == 1 and len(readings_b) == 1:
+        return False
+    return any(_alike(x, y) for x in readings_a for y in readings_b if (x, y) != (a, b))
 
 
 # Given-name comparison levels (shared with comparison.py).
@@ -330,7 +391,7 @@ def given_level(a: str, b: str) -> int:
     if a in KNOWN_GIVEN and b in KNOWN_GIVEN:
         # two real, different names one letter apart (John / Joan, Mark / Mary) are two people
         return GIVEN_CLOSE if jellyfish.jaro_winkler_similarity(a, b) >= 0.94 else GIVEN_DIFFERENT
-    if _close(a, b):
+    if _close(a, b) or misspelt_alike(a, b):
         return GIVEN_CLOSE
     return GIVEN_DIFFERENT
 
@@ -342,6 +403,9 @@ def _close(a: str, b: str) -> bool:
         return True
     if min(len(a), len(b)) == 3 and abs(len(a) - len(b)) == 1 and jellyfish.levenshtein_distance(a, b) == 1:
         return True  # a dropped letter in a short name: "Lng" / "Ling"
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) == 2 and len(long_) == 3 and short not in KNOWN_GIVEN and short[0] == long_[0]:
+        return jellyfish.levenshtein_distance(a, b) == 1  # "Ay" / "Amy", "Mi" / "Mei"; not "Jo" / "Joy"
     if min(len(a), len(b)) >= 5 and jellyfish.damerau_levenshtein_distance(a, b) <= 2 and a[0] == b[0]:
         return jellyfish.jaro_winkler_similarity(a, b) >= 0.9
     return jellyfish.jaro_winkler_similarity(a, b) >= 0.94

@@ -17,7 +17,14 @@ import jellyfish
 import numpy as np
 import pandas as pd
 
-from profiles.matching.names import GIVEN_DIFFERENT, KNOWN_GIVEN, canonical_given, given_level, names_from_email
+from profiles.matching.names import (
+    GIVEN_DIFFERENT,
+    KNOWN_GIVEN,
+    canonical_given,
+    given_level,
+    misspelt_given,
+    names_from_email,
+)
 
 #: columns of the input contract (any may be absent; absent == all missing).
 INPUT_COLUMNS: tuple[str, ...] = (
@@ -101,7 +108,13 @@ def _recover_names(given: list, family: list, emails: list) -> tuple[list, list,
     for i, email in enumerate(emails):
         g, f = given[i], family[i]
         if g and f:
-            if len(g) > 1 and g not in KNOWN_GIVEN and f in KNOWN_GIVEN and f not in KNOWN_FAMILY_LIKE:
+            if (
+                len(g) > 1
+                and g not in KNOWN_GIVEN
+                and f in KNOWN_GIVEN
+                and f not in KNOWN_FAMILY_LIKE
+                and not misspelt_given(g)  # "Maary" / "Ryan" is Mary misspelt, not a swap
+            ):
                 given[i], family[i] = f, g
             continue
         rg, rf = names_from_email(email) if email else (None, None)

@@ -21,19 +21,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db import transaction
-from django.db.models import Q, TextField
+from django.db.models import Exists, OuterRef, Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from connectors.models import SourceRecord, SourceSystem
 from mdm.bulk import bulk_insert_rows, bulk_update_by_pk
-from profiles.choices import ChangeKind, CustomerStatus, ValueRule
+from profiles.choices import ChangeKind, CustomerStatus, RelationshipKind, ValueRule
 from profiles.constants import ADDRESS, ADDRESS_PARTS, DISPLAY_FIELDS, SINGLE_ATTRIBUTES
-from profiles.models import Customer, GoldenAttribute, SurvivorshipRule, ValuePin
+from profiles.models import Customer, GoldenAttribute, Relationship, SurvivorshipRule, ValuePin
 from profiles.services.changes import Change, customer_changes_append
 from profiles.survivorship import Candidate, Pin, Rule, Strategy, Survivor, normalise
 
 CHUNK = 2000
+SMALL_CHUNK = 200  # golden records whose records are read without a server-side cursor
+SMALL_UPSERT = 200  # attribute rows written with one INSERT … ON CONFLICT instead of DELETE + COPY
 ATTRIBUTE_COLUMNS = (
     "customer",
     "attribute",
@@ -48,7 +50,10 @@ ATTRIBUTE_COLUMNS = (
     "fingerprint",
     "updated_at",
 )
+# A golden record's stored attributes, read through the customer (a left join).
+STORED_FIELDS = tuple(f"golden_attributes__{name}" for name in ("id", "attribute", "value", "fingerprint"))
 SEPARATOR = "\x00"  # joins address parts into one candidate value (never stored)
+HOUSEHOLD_KEYS = ("phone_key", "street_key", "postcode_key")  # a landline + an address: see relationships
 RECORD_FIELDS = (
     "id",
     "customer_id",
@@ -60,10 +65,12 @@ RECORD_FIELDS = (
     "issues_text",  # quality_issues as text: most records have none, decoding "{}" is wasted work
     "source_updated_at",
     "received_at",
+    *HOUSEHOLD_KEYS,
 )
 _SINGLE_AT = {name: RECORD_FIELDS.index(name) for name in SINGLE_ATTRIBUTES}
 _ADDRESS_AT = tuple(RECORD_FIELDS.index(name) for name in ADDRESS_PARTS)
 _FULL_NAME_AT = RECORD_FIELDS.index("full_name")
+_HOUSEHOLD_AT = slice(RECORD_FIELDS.index(HOUSEHOLD_KEYS[0]), RECORD_FIELDS.index(HOUSEHOLD_KEYS[-1]) + 1)
 _ISSUES_AT, _UPDATED_AT, _RECEIVED_AT = (
     RECORD_FIELDS.index(n) for n in ("issues_text", "source_updated_at", "received_at")
 )
@@ -74,6 +81,8 @@ class RefreshResult:
     """What a refresh did: the customers refreshed, whose values changed, and their values after."""
 
     refreshed: set[int] = field(default_factory=set)
+    # refreshed customers in a household, or holding a record that could put them in one
+    households: set[int] = field(default_factory=set)
     changed: dict[int, list[str]] = field(default_factory=dict)  # customer id -> attributes whose value changed
     states: dict[int, dict[str, str]] = field(default_factory=dict)  # customer id -> golden values after
     rows_written: int = 0
@@ -329,46 +338,60 @@ def golden_attributes_refresh(
 
 
 def _refresh_chunk(chunk: list[int], ctx: _Context, keep_state: set[int], result: RefreshResult) -> None:
+    from profiles.services.relationships import is_landline
+
     wanted = set(chunk)
-    customers = {
-        row[0]: row[1:]
-        for row in Customer.objects.filter(ids_filter("pk", chunk), status=CustomerStatus.ACTIVE)
+    customers: dict[int, tuple] = {}
+    pinned: set[int] = set()  # customers with pins: their pins are read only when there are some
+    stored: dict[int, dict[str, tuple[int, str, str]]] = {}
+    # The golden records, whether they hold pins, and their stored attributes, in one query: a
+    # left join gives one row per attribute (or one without any for a golden record with none).
+    memberships = Relationship.objects.filter(customer_id=OuterRef("pk"), kind=RelationshipKind.HOUSEHOLD)
+    for pk, *display, has_pins, in_household, attribute_pk, attribute, value, fingerprint in (
+        Customer.objects.filter(ids_filter("pk", chunk), status=CustomerStatus.ACTIVE)
+        .annotate(
+            has_pins=Exists(ValuePin.objects.filter(customer_id=OuterRef("pk"))), in_household=Exists(memberships)
+        )
         .order_by()
-        .values_list("pk", *DISPLAY_FIELDS)
-        if row[0] in wanted
-    }
+        .values_list("pk", *DISPLAY_FIELDS, "has_pins", "in_household", *STORED_FIELDS)
+    ):
+        if pk not in wanted:
+            continue
+        customers[pk] = tuple(display)
+        if has_pins:
+            pinned.add(pk)
+        if in_household:
+            result.households.add(pk)
+        if attribute_pk is not None:
+            stored.setdefault(pk, {})[attribute] = (attribute_pk, value, fingerprint)
     if not customers:
         return
     live = sorted(customers)
     records: dict[int, list[tuple]] = {}
-    for row in (
+    rows = (
         SourceRecord.objects.filter(ids_filter("customer_id", live), is_deleted=False)
         .annotate(issues_text=Cast("quality_issues", TextField()))
         .order_by("customer_id", "id")
         .values_list(*RECORD_FIELDS)
-        .iterator(chunk_size=5000)
-    ):
+    )
+    # A few golden records' records in one round trip (a chunked read on PostgreSQL costs four).
+    for row in rows if len(live) <= SMALL_CHUNK else rows.iterator(chunk_size=5000):
         if row[1] in customers:
             records.setdefault(row[1], []).append(row)
+            phone, street, postcode = row[_HOUSEHOLD_AT]
+            if phone and street and postcode and is_landline(phone):
+                result.households.add(row[1])
     pins: dict[int, dict[str, Pin]] = {}
     pinned_records = (
-        ValuePin.objects.filter(ids_filter("customer_id", live))
+        ValuePin.objects.filter(customer_id__in=sorted(pinned))
         .order_by()
         .values_list("customer_id", "attribute", "value", "source_record_id", "source_record__source__code")
     )
-    for customer_id, attribute, value, record_id, source in pinned_records:
-        if customer_id in customers:
-            pins.setdefault(customer_id, {})[attribute] = Pin(value, record_id, source)
-    stored: dict[int, dict[str, tuple[int, str, str]]] = {}
-    for pk, customer_id, attribute, value, fingerprint in (
-        GoldenAttribute.objects.filter(ids_filter("customer_id", live))
-        .order_by()
-        .values_list("pk", "customer_id", "attribute", "value", "fingerprint")
-    ):
-        if customer_id in customers:
-            stored.setdefault(customer_id, {})[attribute] = (pk, value, fingerprint)
+    for customer_id, attribute, value, record_id, source in pinned_records if pinned else ():
+        pins.setdefault(customer_id, {})[attribute] = Pin(value, record_id, source)
 
-    to_delete: list[int] = []
+    replaced: list[int] = []  # stored rows a new row replaces
+    removed: list[int] = []  # stored rows of attributes that have no value any more
     to_create: list[tuple] = []
     display_updates: list[tuple[int, dict[str, object]]] = []
     for customer_id in live:
@@ -381,7 +404,7 @@ def _refresh_chunk(chunk: list[int], ctx: _Context, keep_state: set[int], result
             if previous is not None and previous[2] == fingerprint:
                 continue
             if previous is not None:
-                to_delete.append(previous[0])
+                replaced.append(previous[0])
             if (previous[1] if previous else "") != row.value:
                 changed.append(attribute)
             to_create.append(
@@ -402,7 +425,7 @@ def _refresh_chunk(chunk: list[int], ctx: _Context, keep_state: set[int], result
             )
         for attribute, (pk, value, _) in old.items():
             if attribute not in rows:
-                to_delete.append(pk)
+                removed.append(pk)
                 if value:
                     changed.append(attribute)
         display = _display_values(rows)
@@ -413,12 +436,30 @@ def _refresh_chunk(chunk: list[int], ctx: _Context, keep_state: set[int], result
             result.changed[customer_id] = changed
         if changed or customer_id in keep_state:
             result.states[customer_id] = {name: row.value for name, row in rows.items() if row.value}
-    if to_delete:
-        GoldenAttribute.objects.filter(pk__in=to_delete).delete()
-    bulk_insert_rows(model=GoldenAttribute, fields=ATTRIBUTE_COLUMNS, rows=to_create)
+    _attributes_write(replaced, removed, to_create)
     if display_updates:
         _display_update(display_updates)
     result.rows_written += len(to_create)
+
+
+def _attributes_write(replaced: list[int], removed: list[int], rows: list[tuple]) -> None:
+    """Store the new attribute rows in place of the replaced ones. Many rows: delete, then COPY
+    (PostgreSQL); a few (real-time resolution, a pin): one INSERT … ON CONFLICT UPDATE."""
+    if len(rows) > SMALL_UPSERT:
+        if replaced or removed:
+            GoldenAttribute.objects.filter(pk__in=replaced + removed).delete()
+        bulk_insert_rows(model=GoldenAttribute, fields=ATTRIBUTE_COLUMNS, rows=rows)
+        return
+    if removed:
+        GoldenAttribute.objects.filter(pk__in=removed).delete()
+    if rows:
+        names = [GoldenAttribute._meta.get_field(name).attname for name in ATTRIBUTE_COLUMNS]
+        GoldenAttribute.objects.bulk_create(
+            [GoldenAttribute(**dict(zip(names, row, strict=True))) for row in rows],
+            update_conflicts=True,
+            unique_fields=["customer", "attribute"],
+            update_fields=[name for name in ATTRIBUTE_COLUMNS if name not in ("customer", "attribute")],
+        )
 
 
 def _display_update(rows: list[tuple[int, dict[str, object]]]) -> None:
@@ -447,23 +488,36 @@ def golden_records_recompute(
     actor: str,
     intents: dict[int, Change] | None = None,
     now: datetime | None = None,
+    households_for: Iterable[int] | None = None,
 ) -> RefreshResult:
     """Recompute these golden records and log their changes, in the caller's transaction.
 
     `intents` are the structural changes the caller made (created, merged, split, deleted, or
     updated with moved records), logged whether or not a value changed; any other customer whose
     values changed is logged as updated. Retired and deleted golden records lose their golden
-    attributes and relationships."""
+    attributes and relationships.
+
+    By default every relationship of these golden records is recomputed. A caller that knows
+    which households its change can touch (real-time resolution) names them in `households_for`;
+    accounts are then recomputed only where the golden company changed or a golden record went."""
     from profiles.services.relationships import relationships_refresh
 
     intents = intents or {}
-    ids = {int(pk) for pk in customer_ids} | set(intents)
+    households = None if households_for is None else {int(pk) for pk in households_for}
+    ids = {int(pk) for pk in customer_ids} | set(intents) | (households or set())
     with transaction.atomic(savepoint=False):
         result = golden_attributes_refresh(customer_ids=ids, state_for=intents, now=now)
         gone = ids - result.refreshed
         if gone:
             golden_attributes_clear(customer_ids=gone)
-        relationships_refresh(customer_ids=ids)
+        if households_for is None:
+            relationships_refresh(customer_ids=ids, active=result.refreshed)
+        else:
+            accounts_for = {pk for pk, fields in result.changed.items() if "company" in fields} | gone
+            # A golden record neither in a household nor holding a record that could put it in
+            # one has no household to refresh.
+            households &= result.households | gone
+            relationships_refresh(accounts_for=accounts_for, households_for=households, active=result.refreshed)
         changes = []
         for customer_id in sorted(ids):
             fields = result.changed.get(customer_id, [])

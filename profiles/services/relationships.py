@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import phonenumbers
+from django.db.models import Q, Subquery
 
 from connectors.models import SourceRecord
 from connectors.standardisation import company_key
@@ -40,14 +41,34 @@ def _household_key(phone_key: str, street_key: str, postcode_key: str) -> str:
     return f"{postcode_key}|{street_key}|{phone_key}"
 
 
-def relationships_refresh(*, customer_ids: Iterable[int]) -> None:
-    """Recompute the households and accounts of these golden records (and of their households)."""
-    ids = sorted({int(pk) for pk in customer_ids})
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        active = set(Customer.objects.filter(pk__in=chunk, status=CustomerStatus.ACTIVE).values_list("pk", flat=True))
-        _accounts_refresh(chunk, active)
-        _households_refresh(chunk, active)
+def relationships_refresh(
+    *,
+    customer_ids: Iterable[int] = (),
+    accounts_for: Iterable[int] | None = None,
+    households_for: Iterable[int] | None = None,
+    active: set[int] | None = None,
+) -> None:
+    """Recompute the households and accounts of these golden records (and of their households).
+
+    `accounts_for` / `households_for` name other golden records than `customer_ids` for one of
+    the two (a caller that knows which can have changed); `active`, the live golden records
+    among all of them when the caller has just read that (saves a query)."""
+    ids = {int(pk) for pk in customer_ids}
+    accounts = ids if accounts_for is None else {int(pk) for pk in accounts_for}
+    households = ids if households_for is None else {int(pk) for pk in households_for}
+    every = sorted(accounts | households)
+    for start in range(0, len(every), CHUNK):
+        chunk = every[start : start + CHUNK]
+        if active is None:
+            live = set(Customer.objects.filter(pk__in=chunk, status=CustomerStatus.ACTIVE).values_list("pk", flat=True))
+        else:
+            live = active
+        account_chunk = [pk for pk in chunk if pk in accounts]
+        if account_chunk:
+            _accounts_refresh(account_chunk, live)
+        household_chunk = [pk for pk in chunk if pk in households]
+        if household_chunk:
+            _households_refresh(household_chunk, live)
 
 
 def _accounts_refresh(chunk: list[int], active: set[int]) -> None:
@@ -90,12 +111,14 @@ def _households_refresh(chunk: list[int], active: set[int]) -> None:
         if customer_id in active and is_landline(phone):
             keys.add(_household_key(phone, street, postcode))
     existing = Relationship.objects.filter(kind=RelationshipKind.HOUSEHOLD).order_by()
-    members = set(chunk)
-    keys.update(
-        key
-        for customer_id, key in existing.filter(ids_filter("customer_id", chunk)).values_list("customer_id", "key")
-        if customer_id in members
+    # Every stored membership of the households these golden records are in or may join, in one
+    # query: those of the keys their records carry, and those of the households they are in.
+    theirs = existing.filter(ids_filter("customer_id", chunk)).values("key")
+    rows = list(
+        existing.filter(Q(key__in=sorted(keys)) | Q(key__in=Subquery(theirs))).values_list("pk", "customer_id", "key")
     )
+    in_chunk = set(chunk)
+    keys.update(key for _, customer_id, key in rows if customer_id in in_chunk)
     if not keys:
         return
     phones = sorted({key.rsplit("|", 1)[1] for key in keys})
@@ -111,10 +134,7 @@ def _households_refresh(chunk: list[int], active: set[int]) -> None:
         if key in keys:
             members.setdefault(key, set()).add(customer_id)
             labels.setdefault(key, " ".join(part for part in (f"{street},", city, postcode) if part).strip(", "))
-    stored = {
-        (customer_id, key): pk
-        for pk, customer_id, key in existing.filter(key__in=sorted(keys)).values_list("pk", "customer_id", "key")
-    }
+    stored = {(customer_id, key): pk for pk, customer_id, key in rows if key in keys}
     wanted = {(customer_id, key) for key, ids in members.items() if len(ids) > 1 for customer_id in ids}
     gone = [pk for pair, pk in stored.items() if pair not in wanted]
     if gone:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 
 from connectors.models import SourceRecord
@@ -40,19 +40,29 @@ from profiles.models import (
     LinkConstraint,
     MatchModel,
     MatchPair,
+    MatchPairComment,
     MatchRun,
     ResolutionSettings,
 )
-from profiles.selectors import records_frame, resolution_scope
+from profiles.selectors import records_frame, resolution_scope_members
 from profiles.services.changes import RECORDS_FIELD, Change
 from profiles.services.golden import golden_records_recompute
 from profiles.services.golden_ids import IdPlan, plan_golden_ids
+from profiles.services.relationships import is_landline
+from profiles.services.run_locks import match_runs_reap, run_lock_release, run_lock_take
 
 logger = logging.getLogger(__name__)
 CHUNK = 5000
 # Above this many pending records an incremental run reads the whole frame instead of
 # looking candidates up key by key in the database.
 DB_SCOPE_LIMIT = 2000
+# Up to this many records in scope, the scope is read with one query listing its ids and golden
+# records, and constraints are filtered in the database; above it, whole tables are read.
+LISTED_SCOPE_LIMIT = 20_000
+# Up to this many records and golden records found, the scope is read in one round trip.
+SMALL_SCOPE = 2000
+# Up to this many records are linked and marked resolved with one UPDATE … FROM (VALUES …).
+SMALL_LINK = 200
 
 
 class RunAlreadyActive(Exception):
@@ -72,7 +82,9 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
 
 
 def match_run_start(*, mode: str, actor: str) -> MatchRun:
-    """Create a queued run, refusing while another one is queued or running."""
+    """Create a queued run, refusing while another one is queued or running (a run whose worker
+    died is marked failed first: see services/run_locks.py)."""
+    match_runs_reap()
     try:
         with transaction.atomic():
             return MatchRun.objects.create(mode=mode, actor=actor, status=RunStatus.QUEUED, is_active=True)
@@ -83,12 +95,20 @@ def match_run_start(*, mode: str, actor: str) -> MatchRun:
 
 
 def match_run_claim(*, run_id: int) -> bool:
-    """Move a queued run to running; False if someone else (a worker, the command) already has it."""
-    return bool(
+    """Move a queued run to running; False if someone else (a worker, the command) already has it.
+
+    The claimer holds the run's worker lock until `match_run_execute` ends, so that a dead worker's
+    run can be told from a slow one."""
+    if not run_lock_take(run_id):
+        return False
+    claimed = bool(
         MatchRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
             status=RunStatus.RUNNING, started_at=timezone.now(), stage="starting"
         )
     )
+    if not claimed:
+        run_lock_release(run_id)
+    return claimed
 
 
 def _progress(run: MatchRun, stage: str, percent: int) -> None:
@@ -106,6 +126,8 @@ def match_run_execute(*, run: MatchRun) -> MatchRun:
         MatchRun.objects.filter(pk=run.pk).update(
             status=RunStatus.FAILED, is_active=False, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"
         )
+    finally:
+        run_lock_release(run.pk)
     run.refresh_from_db()
     run.timings = {**run.timings, "total": round(time.perf_counter() - started, 3)}
     MatchRun.objects.filter(pk=run.pk).update(timings=run.timings)
@@ -139,12 +161,21 @@ def _load_scope(pending: list[int], loaded_at: object) -> Loaded:
     if not pending:
         return Loaded(records_frame(active.none()), loaded_at, [])
     if len(pending) <= DB_SCOPE_LIMIT:
-        scope: set[int] = set()
+        records: set[int] = set()
+        customers: set[int] = set()
         for chunk in _chunks(pending, 100):
-            scope.update(resolution_scope(chunk).values_list("pk", flat=True))
-        ids = sorted(scope)
-        frame = records_frame(active.filter(pk__in=ids)) if len(ids) < 50_000 else records_frame(active).loc[ids]
-        return Loaded(frame, loaded_at, ids)
+            found, touched = resolution_scope_members(chunk)
+            records |= found
+            customers |= touched
+        if len(records) + len(customers) <= LISTED_SCOPE_LIMIT:
+            # The found records and every record of their golden records, read in one query.
+            scope = Q(pk__in=sorted(records)) | Q(customer_id__in=sorted(customers))
+            small = len(records) + len(customers) <= SMALL_SCOPE
+            frame = records_frame(active.filter(scope), chunk_size=None if small else 50_000)
+        else:
+            everything = records_frame(active)
+            frame = everything[everything.index.isin(records) | everything["customer_id"].isin(customers)]
+        return Loaded(frame, loaded_at, frame.index.tolist())
     everything = records_frame(active)
     prepared = matching.prepare(everything.drop(columns=["customer_id", "pending"]))
     partners = matching.candidate_pairs(prepared, focus=pd.Index(pending), settings=_settings())
@@ -165,13 +196,15 @@ def _load(run: MatchRun) -> Loaded:
 
 
 def _constraints(ids: list[int] | None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    constraints = LinkConstraint.objects.all()
-    if ids is not None:
+    """Must-links and cannot-links among these records (all of them for None)."""
+    constraints = LinkConstraint.objects.order_by().values_list("record_a_id", "record_b_id", "kind")
+    if ids is not None and len(ids) <= LISTED_SCOPE_LIMIT:
+        rows = list(constraints.filter(record_a_id__in=ids, record_b_id__in=ids))
+    elif ids is not None:
         wanted = set(ids)
-        rows = [c for c in constraints.values_list("record_a_id", "record_b_id", "kind") if c[0] in wanted]
-        rows = [c for c in rows if c[1] in wanted]
+        rows = [c for c in constraints if c[0] in wanted and c[1] in wanted]
     else:
-        rows = list(constraints.values_list("record_a_id", "record_b_id", "kind"))
+        rows = list(constraints)
     must = [(a, b) for a, b, kind in rows if kind == ConstraintKind.MUST_LINK]
     cannot = [(a, b) for a, b, kind in rows if kind == ConstraintKind.CANNOT_LINK]
     return must, cannot
@@ -182,6 +215,24 @@ def _settings() -> matching.MatchSettings:
     return matching.MatchSettings(
         auto_link_threshold=stored.auto_link_threshold, review_threshold=stored.review_threshold
     )
+
+
+def _settings_and_model() -> tuple[matching.MatchSettings, MatchModel | None]:
+    """The engine settings and the active model (parameters unread, see _engine_model), read in
+    one query once a model exists: a real-time resolution pays for every round trip."""
+    thresholds = ResolutionSettings.objects.filter(pk=1)
+    stored = (
+        MatchModel.objects.filter(is_active=True)
+        .defer("parameters")
+        .annotate(
+            auto_link=Subquery(thresholds.values("auto_link_threshold")[:1]),
+            review=Subquery(thresholds.values("review_threshold")[:1]),
+        )
+        .first()
+    )
+    if stored is None or stored.auto_link is None or stored.review is None:
+        return _settings(), stored
+    return matching.MatchSettings(auto_link_threshold=stored.auto_link, review_threshold=stored.review), stored
 
 
 @dataclass
@@ -195,7 +246,7 @@ def _resolve(loaded: Loaded, *, full: bool) -> Resolved:
     """Run the engine over a loaded scope with the active model (a full run refits EM unless a
     supervised model trained on steward decisions is active)."""
     frame = loaded.frame
-    stored_model = _active_model()
+    settings, stored_model = _settings_and_model()
     refit = stored_model is None or (full and stored_model.kind == ModelKind.FELLEGI_SUNTER)
     if not len(frame):
         return Resolved(None, stored_model, False)
@@ -205,7 +256,7 @@ def _resolve(loaded: Loaded, *, full: bool) -> Resolved:
     incremental = loaded.scope_ids is not None and not refit
     result = matching.resolve(
         frame.drop(columns=["customer_id", "pending"]),
-        settings=_settings(),
+        settings=settings,
         model=None if refit else _engine_model(stored_model),
         must_link=must,
         cannot_link=cannot,
@@ -242,7 +293,7 @@ def _execute(run: MatchRun) -> None:
     clock = time.perf_counter()
     with transaction.atomic():
         model = _model_to_use(resolved)
-        counts = _apply(run, loaded, resolved.result, model, actor=f"run:{run.pk}") if resolved.result else {}
+        counts = _apply(run, loaded, resolved.result, model, actor=f"run:{run.pk}")[0] if resolved.result else {}
         _finish(run, loaded, resolved.result, model, counts)
     timings["apply"] = round(time.perf_counter() - clock, 3)
     MatchRun.objects.filter(pk=run.pk).update(timings={**timings, **_engine_timings(resolved.result)})
@@ -252,19 +303,22 @@ def records_resolve_now(*, record_ids: list[int], actor: str) -> dict[int, int]:
     """Real-time resolution of a few new or changed records against the stored data.
 
     Candidates are found through indexed match keys, not by loading everything; the result is
-    applied in the caller's transaction. Returns record id -> golden record id.
+    applied in the caller's transaction (without a savepoint of its own: a failure fails the
+    caller's write, as it should). Returns record id -> golden record id (deleted records and
+    unknown ids are left out).
     """
-    loaded = _load_scope(sorted(set(record_ids)), timezone.now())
+    wanted = sorted(set(record_ids))
+    loaded = _load_scope(wanted, timezone.now())
     # The records asked for are resolved now whatever their flag says (an API upsert of an
     # unchanged record still wants its golden id).
-    loaded.frame.loc[loaded.frame.index.isin(record_ids), "pending"] = True
+    loaded.frame.loc[loaded.frame.index.isin(wanted), "pending"] = True
     resolved = _resolve(loaded, full=False)
     if resolved.result is None:
         return {}
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         model = _model_to_use(resolved)
-        _apply(None, loaded, resolved.result, model, actor=actor)
-    return dict(SourceRecord.objects.filter(pk__in=record_ids, customer__isnull=False).values_list("pk", "customer_id"))
+        _, linked = _apply(None, loaded, resolved.result, model, actor=actor)
+    return {pk: linked[pk] for pk in wanted if pk in linked}
 
 
 def _engine_timings(result) -> dict[str, float]:  # noqa: ANN001
@@ -280,8 +334,10 @@ def _apply(
     model: MatchModel | None,
     *,
     actor: str,
-) -> dict[str, int]:
-    """Turn clusters into golden records with stable ids, in the caller's transaction."""
+) -> tuple[dict[str, int], dict[int, int]]:
+    """Turn clusters into golden records with stable ids, in the caller's transaction.
+
+    Returns the counts and record id -> golden record id for every record in scope."""
     frame = loaded.frame
     clusters: pd.Series = result.clusters.reindex(frame.index)
     previous: pd.Series = frame["customer_id"]
@@ -289,16 +345,22 @@ def _apply(
     new_customers = Customer.objects.bulk_create([Customer() for _ in plan.new_clusters], batch_size=2000)
     label_to_customer = dict(plan.keeps)
     label_to_customer.update({label: c.pk for label, c in zip(plan.new_clusters, new_customers, strict=True)})
-    target = clusters.map(label_to_customer).astype("int64")
-    moved = target[previous.isna() | (previous != target)]
-    bulk_update_by_pk(SourceRecord, ["customer"], [(int(pk), int(customer)) for pk, customer in moved.items()])
-    ids = frame.index.tolist()
-    for chunk in _chunks(ids):
-        SourceRecord.objects.filter(pk__in=chunk, received_at__lte=loaded.loaded_at).update(pending_resolution=False)
+    # Plain Python over the records: a real-time resolution holds a handful, where pandas' fixed
+    # costs would dominate, and a full run goes through each record once.
+    record_ids: list[int] = frame.index.tolist()
+    labels: list[int] = clusters.tolist()
+    before: dict[int, float] = dict(zip(record_ids, previous.tolist(), strict=True))  # NaN: not linked before
+    linked = {pk: label_to_customer[label] for pk, label in zip(record_ids, labels, strict=True)}
+    moved = {pk: customer for pk, customer in linked.items() if before[pk] != customer}
+    pending = [pk for pk, flag in zip(record_ids, frame["pending"].tolist(), strict=True) if flag]
+    _link_records(moved, pending, loaded.loaded_at)
 
-    members = pd.Series(clusters.index, index=clusters.to_numpy()).groupby(level=0).agg(list)
-    events = _retire_merged(plan, label_to_customer, members, previous, actor=actor, run=run)
-    split_from = {label: customer for customer, labels in plan.splits.items() for label in labels}
+    members: dict[int, list[int]] = {}
+    if plan.merges or plan.new_clusters or plan.splits:
+        for pk, label in zip(record_ids, labels, strict=True):
+            members.setdefault(label, []).append(pk)
+    events = _retire_merged(plan, label_to_customer, members, before, actor=actor, run=run)
+    split_from = {label: customer for customer, labels_cut in plan.splits.items() for label in labels_cut}
     for label, customer in zip(plan.new_clusters, new_customers, strict=True):
         parameters: dict[str, object] = {"records": members[label][:50]}
         if label in split_from:
@@ -308,9 +370,9 @@ def _apply(
                 customer=customer, kind=CustomerEventKind.CREATED, parameters=parameters, actor=actor, run=run
             )
         )
-    for customer, labels in plan.splits.items():
-        into = [label_to_customer[label] for label in labels]
-        moved_records = [r for label in labels for r in members[label] if previous.get(r) == customer]
+    for customer, labels_cut in plan.splits.items():
+        into = [label_to_customer[label] for label in labels_cut]
+        moved_records = [r for label in labels_cut for r in members[label] if before.get(r) == customer]
         events.append(
             CustomerEvent(
                 customer_id=customer,
@@ -321,31 +383,88 @@ def _apply(
             )
         )
     CustomerEvent.objects.bulk_create(events, batch_size=2000)
-    pairs_kept = _store_pairs(run, loaded, result.pairs, model)
-    intents = _change_intents(plan, label_to_customer, new_customers, moved, previous)
+    pairs_kept = _store_pairs(run, loaded, result.pairs, model, pending)
+    intents = _change_intents(plan, label_to_customer, new_customers, moved, before)
+    households_for: set[int] | None = None
     if loaded.scope_ids is None:
         # A full run recomputes every golden record, so rule or trust changes reach them all.
         recompute = set(label_to_customer.values())
     else:
         # Otherwise only the golden records whose records moved or changed.
-        pending = frame["pending"].to_numpy()
-        recompute = set(target[pending].tolist()) | set(previous[pending].dropna().astype("int64").tolist())
+        recompute = {linked[pk] for pk in pending} | {int(before[pk]) for pk in pending if before[pk] == before[pk]}
+        households_for = _households_touched(frame, pending, moved, before, linked)
     # Last: the change log serialises its writers until this transaction commits.
-    golden_records_recompute(customer_ids=recompute, actor=actor, intents=intents)
-    return {
+    golden_records_recompute(customer_ids=recompute, actor=actor, intents=intents, households_for=households_for)
+    counts = {
         "created": len(plan.new_clusters) - len(split_from),
         "merged": len(plan.merges),
         "split": len(plan.splits),
         **pairs_kept,
     }
+    return counts, linked
+
+
+def _link_records(moved: dict[int, int], pending: list[int], loaded_at: object) -> None:
+    """Point the moved records at their golden records and mark the pending ones resolved, unless
+    they were received again after the run loaded them (those stay pending for the next run).
+
+    On PostgreSQL a real-time resolution does both in one statement."""
+    if not moved and not pending:
+        return
+    if connection.vendor == "postgresql" and len(moved) + len(pending) <= SMALL_LINK:
+        resolved = set(pending)
+        rows = [(pk, moved.get(pk), pk in resolved) for pk in sorted(resolved | set(moved))]
+        meta = SourceRecord._meta
+        quote = connection.ops.quote_name
+        table = quote(meta.db_table)
+        customer, flag, received = (
+            quote(meta.get_field(name).column) for name in ("customer", "pending_resolution", "received_at")
+        )
+        values = ", ".join(["(%s::bigint, %s::bigint, %s::boolean)"] * len(rows))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS r SET {customer} = COALESCE(v.customer, r.{customer}), "
+                f"{flag} = r.{flag} AND NOT (v.resolved AND r.{received} <= %s) "
+                f"FROM (VALUES {values}) AS v(id, customer, resolved) WHERE r.{quote(meta.pk.column)} = v.id",
+                [loaded_at, *(value for row in rows for value in row)],
+            )
+        return
+    bulk_update_by_pk(SourceRecord, ["customer"], sorted(moved.items()))
+    for chunk in _chunks(pending):
+        SourceRecord.objects.filter(pk__in=chunk, pending_resolution=True, received_at__lte=loaded_at).update(
+            pending_resolution=False
+        )
+
+
+def _households_touched(
+    frame: pd.DataFrame, pending: list[int], moved: dict[int, int], before: dict[int, float], linked: dict[int, int]
+) -> set[int]:
+    """The golden records whose households an incremental application may change.
+
+    A household is the golden records holding records that share a landline, street and postcode,
+    so it changes only where such a record joins or leaves a golden record, or where a record
+    changed (its keys before the change are unknown, so its golden records before and after
+    count). A new record without those keys, joining a golden record, changes no household."""
+    touched: set[int] = set()
+    pending_set = set(pending)
+    candidates = sorted(pending_set | set(moved))
+    keys = frame.loc[candidates, ["phone_key", "street_key", "postcode_key"]].itertuples(index=True, name=None)
+    for pk, phone, street, postcode in keys:
+        old = before[pk]
+        was_linked = old == old
+        if (pk in pending_set and was_linked) or (phone and street and postcode and is_landline(phone)):
+            touched.add(linked[pk])
+            if was_linked:
+                touched.add(int(old))
+    return touched
 
 
 def _change_intents(
     plan: IdPlan,
     label_to_customer: dict[int, int],
     new_customers: list[Customer],
-    moved: pd.Series,
-    previous: pd.Series,
+    moved: dict[int, int],
+    before: dict[int, float],
 ) -> dict[int, Change]:
     """The change-log entries a run owes whatever the values do: created, merged, split, and
     updated for golden records that gained or lost records."""
@@ -356,7 +475,7 @@ def _change_intents(
         intents[customer] = Change(customer, ChangeKind.MERGED, survivor_id=label_to_customer[label])
     for customer in plan.splits:
         intents[customer] = Change(customer, ChangeKind.SPLIT, changed_fields=[RECORDS_FIELD])
-    touched = set(moved.tolist()) | set(previous.reindex(moved.index).dropna().astype("int64").tolist())
+    touched = set(moved.values()) | {int(before[pk]) for pk in moved if before[pk] == before[pk]}
     for customer in touched - set(intents):
         intents[customer] = Change(customer, ChangeKind.UPDATED, changed_fields=[RECORDS_FIELD])
     return intents
@@ -365,8 +484,8 @@ def _change_intents(
 def _retire_merged(
     plan: IdPlan,
     label_to_customer: dict[int, int],
-    members: pd.Series,
-    previous: pd.Series,
+    members: dict[int, list[int]],
+    before: dict[int, float],
     *,
     actor: str,
     run: MatchRun | None,
@@ -381,7 +500,7 @@ def _retire_merged(
         Customer.objects.filter(pk=customer).update(status=CustomerStatus.RETIRED, merged_into=into, updated_at=now)
         # Older redirects to the retired id now point straight at the survivor: no chains.
         Customer.objects.filter(merged_into=customer).update(merged_into=into)
-        moved_records = [r for r in members[label] if previous.get(r) == customer]
+        moved_records = [r for r in members[label] if before.get(r) == customer]
         events.append(
             CustomerEvent(
                 customer_id=customer,
@@ -408,14 +527,18 @@ def _weight_columns(pairs: pd.DataFrame) -> list[str]:
     return [c for c in pairs.columns if c.startswith(WEIGHT_PREFIX)]
 
 
-def _store_pairs(run: MatchRun | None, loaded: Loaded, pairs: pd.DataFrame, model: MatchModel | None) -> dict[str, int]:
-    """Replace the undecided pairs among these records with this run's linked and review pairs."""
+def _store_pairs(
+    run: MatchRun | None, loaded: Loaded, pairs: pd.DataFrame, model: MatchModel | None, pending: list[int]
+) -> dict[str, int]:
+    """Replace the undecided pairs this run scored again with its linked and review pairs: all of
+    them in a full run; in an incremental one those of the pending records (the only ones scored:
+    the other pairs, review items included, stay as they are)."""
     undecided = MatchPair.objects.exclude(status=PairStatus.DECIDED)
     if loaded.scope_ids is None:
         undecided.delete()
     else:
-        for chunk in _chunks(loaded.scope_ids):
-            undecided.filter(Q(record_a_id__in=chunk) | Q(record_b_id__in=chunk)).delete()
+        for chunk in _chunks(pending):
+            _pairs_delete(undecided.filter(Q(record_a_id__in=chunk) | Q(record_b_id__in=chunk)))
     keep = pairs[pairs["decision"].isin(["link", "review"])]
     weight_columns = _weight_columns(keep)
     names = [c[len(WEIGHT_PREFIX) :] for c in weight_columns]
@@ -441,6 +564,23 @@ def _store_pairs(run: MatchRun | None, loaded: Loaded, pairs: pd.DataFrame, mode
         )
     MatchPair.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
     return {"linked": int((keep["decision"] == "link").sum()), "review": int((keep["decision"] == "review").sum())}
+
+
+def _pairs_delete(pairs: QuerySet[MatchPair]) -> None:
+    """Delete these match pairs with the comments on them: on PostgreSQL in one statement, where
+    Django's cascade reads the pairs first, then deletes comments and pairs (three round trips)."""
+    if connection.vendor != "postgresql":
+        pairs.delete()
+        return
+    quote = connection.ops.quote_name
+    comment_pair = quote(MatchPairComment._meta.get_field("pair").column)
+    selected, params = pairs.values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH gone AS (DELETE FROM {quote(MatchPair._meta.db_table)} WHERE id IN ({selected}) RETURNING id) "
+            f"DELETE FROM {quote(MatchPairComment._meta.db_table)} WHERE {comment_pair} IN (SELECT id FROM gone)",
+            params,
+        )
 
 
 def _histogram(result) -> list[int]:  # noqa: ANN001

@@ -39,11 +39,11 @@ def incremental(actor: str = "test") -> MatchRun:
 
 def add_record(source_code: str, external_id: str, **attributes) -> SourceRecord:
     """A record as an upsert would store it: standardised through the source's mapping."""
-    from connectors.row_standardisation import RowMapping, standardise_row
-    from connectors.services.records import _MAX_LENGTHS
+    from connectors.row_standardisation import standardise_row
+    from connectors.services.records import source_row_mapping
 
     source = SourceSystem.objects.get(code=source_code)
-    mapping = RowMapping.of(source.mapping, region=source.default_country or None, max_lengths=_MAX_LENGTHS)
+    mapping = source_row_mapping(source)
     reverse = {attribute: spec["field"] for attribute, spec in source.mapping.items()}
     raw = {reverse[a]: v for a, v in attributes.items()}
     fields = standardise_row(raw, {}, mapping)

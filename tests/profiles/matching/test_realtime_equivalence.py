@@ -7,7 +7,8 @@ Two complementary checks:
   touches, with the stored model, ``focus`` and ``existing_clusters``), 20 subsets of 5-40 records with
   1-3 focus records (a few with must-/cannot-links), 5 subsets scored without ``focus`` and 2 of 150 and
   300 records resolved like a full run (EM, term frequencies) -- drawn from an 800-person generated data
-  set and recorded with the engine *as it was before* the optimisation.  The file holds the inputs too,
+  set and recorded with the engine *as it was before* the optimisation (re-recorded since only for
+  deliberate changes of results, see ``realtime_cases.py``).  The file holds the inputs too,
   so the check stays exact even if the data generator or the standardisation change.  Every pair, id,
   probability, weight (compared as exact floats), decision, refusal, level, cluster label, stat and
   fitted model must be identical.

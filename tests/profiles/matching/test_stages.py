@@ -20,7 +20,13 @@ from profiles.matching import (
     prepare,
     resolve,
 )
-from profiles.matching.names import canonical_given, given_level, names_from_email, nickname_equivalent
+from profiles.matching.names import (
+    canonical_given,
+    given_level,
+    misspelt_given,
+    names_from_email,
+    nickname_equivalent,
+)
 from tests.profiles.matching.helpers import HOUSEHOLD, frame, person
 
 
@@ -48,6 +54,42 @@ def test_clearly_different_names_and_typos() -> None:
     assert canonical_given("bob") == canonical_given("robert")
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("bily", "william"),  # a slip of Billy, a nickname of William
+        ("aanda", "mandy"),  # Amanda misspelt, beside her nickname
+        ("pattrick", "paddy"),
+        ("hnnah", "hannnah"),  # two slips of Hannah
+        ("ay", "amy"),  # a letter dropped from a three-letter name
+        ("mi", "mei"),
+    ],
+)
+def test_a_misspelt_name_reads_as_the_name_it_slipped_from(a: str, b: str) -> None:
+    assert given_level(a, b) == 3
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("jana", "jenny"),  # one slip from Jane and from Jan: read as itself
+        ("john", "joan"),
+        ("jo", "joy"),  # a known two-letter name is no slip
+        ("alice", "bruno"),
+    ],
+)
+def test_names_that_stay_clearly_different(a: str, b: str) -> None:
+    assert given_level(a, b) == 1
+
+
+def test_misspelt_given_names() -> None:
+    assert misspelt_given("maary") == {"mary"}
+    assert misspelt_given("bily") == {"bill", "billy"}  # one name: its nickname group
+    assert misspelt_given("hannah") == set()  # a known name
+    assert misspelt_given("jana") == set()  # jane or jan: ambiguous
+    assert misspelt_given("williams") == set()
+
+
 def test_names_from_email() -> None:
     assert names_from_email("john.smith@example.com") == ("john", "smith")
     assert names_from_email("smith.john@example.com") == ("john", "smith")
@@ -67,6 +109,14 @@ def test_prepare_recovers_names_and_treats_blank_as_missing() -> None:
     assert (prep.loc[2, "gk"], prep.loc[2, "fk"]) == ("amanda", "murray")
     assert prep.loc[3, "phone_key"] is None and prep.loc[3, "email_key"] is None
     assert prep.loc[1, "gc"] == canonical_given("john")
+
+
+def test_names_in_each_others_fields_are_swapped_back_but_not_a_misspelt_given_name() -> None:
+    df = frame(person("Becker", "Stephen"), person("Maary", "Ryan"), person("Peters", "Stephen"))
+    prep = prepare(df)
+    assert (prep.loc[1, "gk"], prep.loc[1, "fk"]) == ("stephen", "becker")
+    assert (prep.loc[2, "gk"], prep.loc[2, "fk"]) == ("maary", "ryan")  # Mary misspelt, not a swap
+    assert (prep.loc[3, "gk"], prep.loc[3, "fk"]) == ("stephen", "peters")  # Peter + s: a family name
 
 
 # ---------------------------------------------------------------- blocking
@@ -226,6 +276,22 @@ def test_cluster_refuses_to_chain_through_a_household() -> None:
     prep = prepare(df)
     labels = cluster(prep.index, _scored((1, 2, 0.99), (2, 3, 0.97)), conflicts=prep)
     assert labels[1] == labels[2] and labels[3] != labels[1]
+
+
+def test_a_slip_of_one_name_of_a_cluster_may_join_it_beside_another_spelling() -> None:
+    # 1 Justin and 2 Jhstin (a typo) are one person; 3 Jhsstin is one slip from Jhstin but clearly
+    # different from Justin: read as Jhstin, it joins. 4 Jason at the same address does not.
+    shared = dict(email="justin.w@example.com", dob="1944-03-30", **HOUSEHOLD)
+    df = frame(
+        person("Justin", "Williams", **shared),
+        person("Jhstin", "Williams", **shared),
+        person("Jhsstin", "Williams", **shared),
+        person("Jason", "Williams", **HOUSEHOLD),
+    )
+    prep = prepare(df)
+    labels = cluster(prep.index, _scored((1, 2, 0.99), (2, 3, 0.98), (3, 4, 0.97)), conflicts=prep)
+    assert labels[1] == labels[2] == labels[3]
+    assert labels[4] != labels[1]
 
 
 def test_cluster_must_link_cannot_link_size_and_singletons() -> None:
