@@ -1,10 +1,13 @@
 """`manage.py export_xrefs [--output PATH]` (SPEC §3)."""
 
+import getpass
 import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from audit.choices import AuditAction
+from audit.services import audit_record
 from profiles.selectors import xref_rows
 from profiles.spreadsheet import safe_csv_writer
 
@@ -28,5 +31,10 @@ class Command(BaseCommand):
         finally:
             if output:
                 stream.close()
+        audit_record(
+            actor=f"cli:{getpass.getuser()}",
+            action=AuditAction.EXPORT_XREFS,
+            params={"output": str(output) if output else "stdout", "rows": count},
+        )
         if output:
             self.stdout.write(f"{count} xrefs written to {output}")
