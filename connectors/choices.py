@@ -39,3 +39,24 @@ class ActivityKind(models.TextChoices):
     CHAT = "chat", "Chat"
     WEB_VISIT = "web_visit", "Web visit"
     USAGE = "usage", "Usage"
+
+
+class WebhookEventType(models.TextChoices):
+    """What happened to a golden record; the same words as the change log's kinds."""
+
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    MERGED = "merged", "Merged (into a survivor)"
+    SPLIT = "split", "Split"
+    DELETED = "deleted", "Deleted"
+
+
+class WebhookDeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    FAILED = "failed", "Failed, will retry"
+    DELIVERED = "delivered", "Delivered"
+    DEAD = "dead", "Dead (attempts exhausted)"
+
+
+# Deliveries still to send: the head of a subscription's queue is the lowest sequence among these.
+WEBHOOK_OPEN_STATUSES = (WebhookDeliveryStatus.PENDING, WebhookDeliveryStatus.FAILED)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from connectors.models import SourceSystem, WebhookDeliveryStatus, WebhookEventType, WebhookSubscription
+from connectors.choices import WebhookDeliveryStatus, WebhookEventType
+from connectors.models import SourceSystem, WebhookSubscription
 from connectors.services.webhooks import SECRET_MIN_LENGTH
 
 

@@ -5,7 +5,14 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from connectors.choices import ActivityKind, BatchKind, BatchStatus, SourceKind
+from connectors.choices import (
+    ActivityKind,
+    BatchKind,
+    BatchStatus,
+    SourceKind,
+    WebhookDeliveryStatus,
+    WebhookEventType,
+)
 
 
 class SourceSystem(models.Model):
@@ -217,28 +224,6 @@ class Activity(models.Model):
 
 
 # Outbound delivery: webhook subscriptions of golden-record change events (event-driven sync).
-# The choices live here rather than in choices.py so that the webhook code stays in one place.
-
-
-class WebhookEventType(models.TextChoices):
-    """What happened to a golden record; the same words as the change log's kinds."""
-
-    CREATED = "created", "Created"
-    UPDATED = "updated", "Updated"
-    MERGED = "merged", "Merged (into a survivor)"
-    SPLIT = "split", "Split"
-    DELETED = "deleted", "Deleted"
-
-
-class WebhookDeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    FAILED = "failed", "Failed, will retry"
-    DELIVERED = "delivered", "Delivered"
-    DEAD = "dead", "Dead (attempts exhausted)"
-
-
-# Deliveries still to send: the head of a subscription's queue is the lowest sequence among these.
-WEBHOOK_OPEN_STATUSES = (WebhookDeliveryStatus.PENDING, WebhookDeliveryStatus.FAILED)
 
 
 def webhook_default_max_attempts() -> int:

@@ -9,8 +9,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from connectors import selectors
+from connectors.choices import WEBHOOK_OPEN_STATUSES, WebhookDeliveryStatus
 from connectors.forms import WebhookDeliveryFilterForm, WebhookSubscriptionForm
-from connectors.models import WEBHOOK_OPEN_STATUSES, WebhookDeliveryStatus, WebhookSubscription
+from connectors.models import WebhookSubscription
 from connectors.services import webhooks
 
 

@@ -14,13 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from connectors.models import (
-    SourceSystem,
-    WebhookDelivery,
-    WebhookDeliveryStatus,
-    WebhookEventType,
-    WebhookSubscription,
-)
+from connectors.choices import WebhookDeliveryStatus, WebhookEventType
+from connectors.models import SourceSystem, WebhookDelivery, WebhookSubscription
 from connectors.services import webhooks
 from mdm.api import CursorPagination
 

@@ -42,14 +42,8 @@ from django.db import transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
-from connectors.models import (
-    WEBHOOK_OPEN_STATUSES,
-    SourceSystem,
-    WebhookDelivery,
-    WebhookDeliveryStatus,
-    WebhookEventType,
-    WebhookSubscription,
-)
+from connectors.choices import WEBHOOK_OPEN_STATUSES, WebhookDeliveryStatus, WebhookEventType
+from connectors.models import SourceSystem, WebhookDelivery, WebhookSubscription
 
 logger = logging.getLogger(__name__)
 

@@ -16,24 +16,12 @@ from rest_framework.views import APIView
 
 from connectors.row_standardisation import RowMapping, standardise_row
 from connectors.services.records import CANONICAL_MAX_LENGTHS
-from connectors.standardisation import clean_country
+from connectors.standardisation import CANONICAL_ATTRIBUTES, clean_country
 from profiles.api.source_record_serializers import ErrorSerializer
 from profiles.selectors import customer_match_candidates
 
-MATCH_ATTRIBUTES = (
-    "given_name",
-    "family_name",
-    "full_name",
-    "email",
-    "phone",
-    "date_of_birth",
-    "street",
-    "city",
-    "postcode",
-    "state",
-    "country",
-    "company",
-)
+# Every canonical attribute but the national id, which "find similar" does not take.
+MATCH_ATTRIBUTES = tuple(a for a in CANONICAL_ATTRIBUTES if a != "national_id")
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 # The keys blocking can find candidates by: without one of them nothing can be compared.

@@ -19,7 +19,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_q.models import Schedule
 
-from connectors.models import SourceRecord, SourceSystem, WebhookDelivery, WebhookDeliveryStatus
+from connectors.choices import WebhookDeliveryStatus
+from connectors.models import SourceRecord, SourceSystem, WebhookDelivery
 from connectors.services import webhooks
 from profiles.choices import ChangeKind
 from profiles.models import Customer

@@ -9,7 +9,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from access.services import api_token_issue
-from connectors.models import SourceSystem, WebhookDelivery, WebhookDeliveryStatus, WebhookSubscription
+from connectors.choices import WebhookDeliveryStatus
+from connectors.models import SourceSystem, WebhookDelivery, WebhookSubscription
 from connectors.services import webhooks
 
 URL = "/api/v1/webhooks/"
