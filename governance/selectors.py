@@ -34,6 +34,7 @@ from django.utils import timezone
 from connectors.choices import BatchStatus
 from connectors.models import ImportBatch, SourceRecord, SourceSystem
 from connectors.policies import WRITE_REFUSED_PREFIX
+from connectors.pull.config import VIRTUALIZATION
 from connectors.standardisation import CANONICAL_ATTRIBUTES
 from governance.catalog import Catalog, IntegrationSpec, SourceSpec
 from governance.choices import Freshness, IntegrationDirection, IntegrationPattern, Lifecycle, Severity
@@ -947,6 +948,7 @@ class FieldFeed:
     field: str
     format: str
     via: str = ""  # e.g. "full_name": the column is split into given and family names
+    virtual: bool = False  # the source is virtual: its identity columns are synced, the rest fetched live
 
 
 @dataclass(frozen=True)
@@ -1002,17 +1004,25 @@ def _rule_summaries() -> dict[str, RuleSummary]:
     return summaries
 
 
+def source_is_virtual(source: SourceSystem) -> bool:
+    """A virtual source (connector kind `virtualization`): only its identity attributes (id,
+    updated-at, mapped columns) are stored; every other field of its payload is fetched live."""
+    return (source.connector or {}).get("kind") == VIRTUALIZATION
+
+
 def _feeds_of(source: SourceSystem) -> dict[str, list[FieldFeed]]:
     """The attributes a source's mapping feeds, with the columns; a full-name column also feeds
     the given and family names (the project splits it)."""
     feeds: dict[str, list[FieldFeed]] = {}
+    virtual = source_is_virtual(source)
     for attribute, spec in (source.mapping or {}).items():
         column = spec.get("field", "") if isinstance(spec, dict) else str(spec)
         fmt = spec.get("format", "") if isinstance(spec, dict) else ""
-        feeds.setdefault(attribute, []).append(FieldFeed(source.code, source.name, column, fmt or ""))
+        feeds.setdefault(attribute, []).append(FieldFeed(source.code, source.name, column, fmt or "", virtual=virtual))
         if attribute == "full_name":
             for part in ("given_name", "family_name"):
-                feeds.setdefault(part, []).append(FieldFeed(source.code, source.name, column, fmt or "", via=attribute))
+                feed = FieldFeed(source.code, source.name, column, fmt or "", via=attribute, virtual=virtual)
+                feeds.setdefault(part, []).append(feed)
     return feeds
 
 

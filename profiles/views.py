@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from connectors.pull.virtual import virtual_payload_list
 from profiles import selectors
 from profiles.choices import CustomerStatus, PairStatus
 from profiles.filtersets import CustomerFilterSet, MatchPairFilterSet
@@ -111,6 +112,8 @@ def customer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "activities": selectors.customer_activity_list(customer),
         "can_steward": user_has_role(request.user, STEWARD) and customer.status == CustomerStatus.ACTIVE,
         "pin_choices": ValuePinForm.base_fields["attribute"].choices,
+        # live payloads of virtual sources' records: fetched now (short timeout, cached briefly)
+        "virtual_payloads": virtual_payload_list(records=customer.source_records.all()),
     }
     return render(request, "profiles/customer_detail.html", context)
 
