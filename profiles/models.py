@@ -493,6 +493,21 @@ class CustomerChange(models.Model):
         return f"#{self.sequence} {self.kind} {self.customer_id}"
 
 
+class ChangePublishCursor(models.Model):
+    """How far the change log has been handed to a consumer (`name`, e.g. webhooks) by the
+    periodic catch-up, which republishes what a crash between commit and publish lost."""
+
+    name = models.CharField(max_length=50, unique=True)
+    sequence = models.BigIntegerField(default=0, help_text="the highest change sequence published")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} published up to #{self.sequence}"
+
+
 class Relationship(models.Model):
     """A golden record's membership of a household (records sharing an address and a landline)
     or of an account (a company, by the golden `company`); members share `kind` and `key`."""

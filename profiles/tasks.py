@@ -1,6 +1,7 @@
 """django-q2 entry points: thin, take ids, call one service."""
 
 from profiles.models import MatchRun
+from profiles.services.change_publishing import change_publication_catch_up
 from profiles.services.golden import golden_records_recompute_all
 from profiles.services.resolution import match_run_claim, match_run_execute
 
@@ -17,3 +18,8 @@ def golden_recompute_task(requested_by: str) -> str:
     """Recompute every golden record after a survivorship rule changed."""
     figures = golden_records_recompute_all(actor=f"task:golden-recompute ({requested_by})")
     return f"{figures['customers']} golden records recomputed, {figures['changed']} changed"
+
+
+def change_publication_catch_up_task() -> str:
+    """Republish to webhooks the changes a crash between commit and publish may have lost."""
+    return str(change_publication_catch_up())

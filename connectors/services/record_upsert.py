@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from connectors.choices import BatchKind
 from connectors.models import ImportBatch, SourceRecord, SourceSystem
@@ -37,6 +38,7 @@ from connectors.services.records import (
 MAX_RECORDS_PER_REQUEST = 1000
 API_BATCH_NAME = "api"
 _MAX_RAW_TEXT = 100_000  # characters of a rejected record kept in quarantine
+RECORD_LOCK = 0x4D444D55  # "MDMU": advisory lock space of (source, id) during an API upsert
 
 # Record ids to resolve -> {record id: golden record id}; called inside the write's transaction.
 Resolver = Callable[[list[int]], dict[int, int]]
@@ -130,6 +132,7 @@ def source_records_upsert(
         bad = [c for c in checked if isinstance(c, BadRow)]
         with transaction.atomic():
             ids = {a.source_id for a in accepted}
+            _lock_ids(source, ids)
             # Read under the write's transaction, so concurrent requests for the same ids see
             # each other's commits where the database allows.
             stored = {sid: _Stored(h, u, d, b) for sid, h, u, d, b in _stored_states(source, ids)}
@@ -144,6 +147,21 @@ def source_records_upsert(
                 held = _held_records(source, ids)
         batch.refresh_from_db()
     return UpsertResult(batch, _outcomes(records, checked, held, source))
+
+
+def _lock_ids(source: SourceSystem, ids: set[str]) -> None:
+    """Serialise concurrent requests that touch the same records, until this transaction ends.
+
+    Without it two requests read the same stored state, both classify their record as newer
+    and the later commit overwrites the newer one (a lost update), and their inserts of the same
+    new ids, in different orders, deadlock. Transaction-level advisory locks on (source, id),
+    taken in one sorted order, make each request see the other's commit first. PostgreSQL only:
+    SQLite serialises all writers anyway."""
+    if connection.vendor != "postgresql" or not ids:
+        return
+    keys = sorted({zlib.crc32(f"{source.pk}:{sid}".encode()) - 2**31 for sid in ids})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(pg_advisory_xact_lock(%s, k)) FROM unnest(%s::int[]) AS k", [RECORD_LOCK, keys])
 
 
 def _held_records(source: SourceSystem, ids: set[str]) -> dict[str, tuple[int, int | None, bool, dict]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import transaction
+from django.db import OperationalError, transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
@@ -42,12 +42,22 @@ from profiles.services.resolution import records_resolve_now
 from profiles.services.values import source_record_delete
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# Deadlock detected, serialization failure: the write was rolled back whole and may simply be retried.
+TRANSIENT_SQLSTATES = ("40P01", "40001")
+UPSERT_ATTEMPTS = 3
 
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "Request body too large."
     default_code = "payload_too_large"
+
+
+class Busy(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is busy: retry the request."
+    default_code = "busy"
+    wait = 1  # seconds, sent as Retry-After
 
 
 class Conflict(exceptions.APIException):
@@ -96,7 +106,10 @@ def _body(request: Request) -> bytes:
 def _records_of(request: Request, body: bytes) -> list[object]:
     if not body.strip():
         raise exceptions.ParseError("Empty body: send one record (a JSON object) or a list of records.")
-    payload = request.data  # the JSON parser: malformed JSON is a 400, another media type a 415
+    try:
+        payload = request.data  # the JSON parser: malformed JSON is a 400, another media type a 415
+    except RecursionError:  # json.loads gives up on nesting deeper than the interpreter's stack
+        raise exceptions.ParseError("JSON nested too deeply: a record is one flat JSON object.") from None
     if isinstance(payload, dict):
         return [payload]
     if not isinstance(payload, list):
@@ -189,6 +202,7 @@ class SourceRecordUpsertView(APIView):
             409: ErrorSerializer,
             413: ErrorSerializer,
             415: ErrorSerializer,
+            503: ErrorSerializer,
         },
     )
     def post(self, request: Request, source: str) -> Response:
@@ -210,11 +224,20 @@ class SourceRecordUpsertView(APIView):
         records = _records_of(request, body)
         actor = _actor(request)
         resolver = _resolver(actor)
-        try:
-            with change_origin(system.code):
-                result = source_records_upsert(source=system, records=records, actor=actor, resolve=resolver)
-        except WriteRefused as exc:
-            raise Conflict(f"Writes to source {system.code!r} are refused: {exc.reason}") from exc
+        for attempt in range(1, UPSERT_ATTEMPTS + 1):
+            try:
+                with change_origin(system.code):
+                    result = source_records_upsert(source=system, records=records, actor=actor, resolve=resolver)
+                break
+            except WriteRefused as exc:
+                raise Conflict(f"Writes to source {system.code!r} are refused: {exc.reason}") from exc
+            except OperationalError as exc:
+                # A deadlock or serialisation failure rolled the whole write back: try again, then
+                # tell the client to (its batch is kept as failed with the database's reason).
+                if getattr(exc.__cause__, "sqlstate", None) not in TRANSIENT_SQLSTATES:
+                    raise
+                if attempt == UPSERT_ATTEMPTS:
+                    raise Busy(f"The database aborted this write {attempt} times ({exc}): retry it.") from exc
         data = _upsert_body(system, result, resolved=resolver is not None)
         if key is not None and token is not None:
             idempotent_response_store(token=token, key=key, fingerprint=fingerprint, status=200, body=data)
