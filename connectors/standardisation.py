@@ -618,9 +618,11 @@ def _clean_phone_cached(text: str, region: str | None) -> str | None:
 def _clean_phone_slow(text: str, region: str | None) -> str | None:
     try:
         number = phonenumbers.parse(text, region)
-        if not phonenumbers.is_possible_number(number):
-            return None
+        if not number.national_number or not phonenumbers.is_possible_number(number):
+            return None  # "+95 000000": only zeros, which phonenumbers formats one zero shorter each time
         result = phonenumbers.format_number(number, _E164)
+        if phonenumbers.format_number(phonenumbers.parse(result, None), _E164) != result:
+            return None  # not a stable E.164 form: cleaning it again would give another number
     except Exception:  # phonenumbers raises NumberParseException and, on odd input, others
         return None
     return result if len(result) > 1 else None

@@ -122,3 +122,15 @@ def test_bad_cursor_is_400(rf):
     with pytest.raises(exceptions.ValidationError) as caught:
         CursorPagination().decode_cursor(request)
     assert caught.value.detail == {"cursor": ["Invalid cursor."]}
+
+
+@pytest.mark.parametrize(
+    "path,scope",
+    [("/api/v1/match/", "read"), ("/api/v1/webhooks/", "steward"), ("/api/v1/match-pairs/1/decision/", "steward")],
+)
+def test_json_nested_deeper_than_the_stack_is_a_400_everywhere(token_client, db, path, scope):
+    body = b"[" * 100_000 + b"]" * 100_000
+    response = token_client(scope).post(path, data=body, content_type="application/json")
+    assert response.status_code in (400, 404), response.content  # 404: no such pair, decided before parsing
+    if response.status_code == 400:
+        assert "nested too deeply" in response.json()["detail"]

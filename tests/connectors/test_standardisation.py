@@ -6,7 +6,7 @@ import datetime
 import string
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from connectors import standardisation
@@ -784,6 +784,7 @@ def test_phone_fast_path_matches_phonenumbers(prefix, body, separator, region):
     digits=st.from_regex(r"\+?[0-9 ()-]{4,20}", fullmatch=True),
     region=st.sampled_from(["AU", "US", "GB", "IT", "AR", "DE", "JP", "BR", None]),
 )
+@example(digits="+9500000000", region="AU")  # only zeros: phonenumbers dropped one zero per pass
 def test_clean_phone_plausible_digits_idempotent(digits, region):
     once = clean_phone(digits, region)
     if once is not None:

@@ -1,7 +1,6 @@
 """`manage.py export_xrefs [--output PATH]` (SPEC §3)."""
 
 import getpass
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -20,7 +19,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         output = options["output"]
-        stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+        if output is None:
+            self.stdout.ending = ""  # the CSV writer ends its own lines
+        stream = output.open("w", newline="", encoding="utf-8") if output else self.stdout
         try:
             writer = safe_csv_writer(stream)
             writer.writerow(["source", "source_id", "customer_id"])
