@@ -44,12 +44,13 @@ from django.utils import timezone
 
 from connectors.choices import WEBHOOK_OPEN_STATUSES, WebhookDeliveryStatus, WebhookEventType
 from connectors.models import SourceSystem, WebhookDelivery, WebhookSubscription
+from mdm.schedules import ScheduleSpec, schedule_ensure
 
 logger = logging.getLogger(__name__)
 
 DELIVER_TASK = "connectors.tasks.webhook_deliver_task"
 # Periodic retries, declared in code and created idempotently by `webhook_schedule_ensure`.
-DELIVER_DUE_SCHEDULE = {
+DELIVER_DUE_SCHEDULE: ScheduleSpec = {
     "name": "webhooks-deliver-due",
     "func": "connectors.tasks.webhook_deliver_due_task",
     "minutes": 1,
@@ -470,26 +471,4 @@ def webhook_delivery_redeliver(*, delivery: WebhookDelivery, actor: str) -> Webh
 
 def webhook_schedule_ensure(*, schedule_model: type[Model] | None = None) -> str:
     """Create or correct the periodic retry schedule; created | updated | unchanged."""
-    from django_q.models import Schedule
-
-    schedule_model = schedule_model or Schedule
-    wanted = {
-        "func": DELIVER_DUE_SCHEDULE["func"],
-        "schedule_type": Schedule.MINUTES,
-        "minutes": DELIVER_DUE_SCHEDULE["minutes"],
-        "repeats": -1,
-    }
-    with transaction.atomic():
-        rows = list(schedule_model.objects.filter(name=DELIVER_DUE_SCHEDULE["name"]).order_by("pk"))
-        if not rows:
-            schedule_model.objects.create(name=DELIVER_DUE_SCHEDULE["name"], **wanted)
-            return "created"
-        schedule, extra = rows[0], rows[1:]
-        for duplicate in extra:
-            duplicate.delete()
-        changed = [name for name, value in wanted.items() if getattr(schedule, name) != value]
-        for name in changed:
-            setattr(schedule, name, wanted[name])
-        if changed:
-            schedule.save(update_fields=changed)
-    return "updated" if changed or extra else "unchanged"
+    return schedule_ensure(spec=DELIVER_DUE_SCHEDULE, schedule_model=schedule_model)

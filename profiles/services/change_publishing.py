@@ -22,13 +22,14 @@ from django.db.models import Max, Model
 from django.utils import timezone
 
 from connectors.services.webhooks import webhook_events_publish
+from mdm.schedules import ScheduleSpec, schedule_ensure
 from profiles.models import ChangePublishCursor, CustomerChange
 
 WEBHOOKS_CURSOR = "webhooks"
 CATCH_UP_BATCH = 1000
 CATCH_UP_GRACE = timedelta(seconds=30)
 # Declared in code, created idempotently after every migrate (profiles/apps.py).
-CATCH_UP_SCHEDULE = {
+CATCH_UP_SCHEDULE: ScheduleSpec = {
     "name": "webhooks-catch-up",
     "func": "profiles.tasks.change_publication_catch_up_task",
     "minutes": 1,
@@ -110,26 +111,4 @@ def change_publication_catch_up(
 
 def change_publication_schedule_ensure(*, schedule_model: type[Model] | None = None) -> str:
     """Create or correct the periodic catch-up schedule; created | updated | unchanged."""
-    from django_q.models import Schedule
-
-    schedule_model = schedule_model or Schedule
-    wanted = {
-        "func": CATCH_UP_SCHEDULE["func"],
-        "schedule_type": Schedule.MINUTES,
-        "minutes": CATCH_UP_SCHEDULE["minutes"],
-        "repeats": -1,
-    }
-    with transaction.atomic():
-        rows = list(schedule_model.objects.filter(name=CATCH_UP_SCHEDULE["name"]).order_by("pk"))
-        if not rows:
-            schedule_model.objects.create(name=CATCH_UP_SCHEDULE["name"], **wanted)
-            return "created"
-        schedule, extra = rows[0], rows[1:]
-        for duplicate in extra:
-            duplicate.delete()
-        changed = [name for name, value in wanted.items() if getattr(schedule, name) != value]
-        for name in changed:
-            setattr(schedule, name, wanted[name])
-        if changed:
-            schedule.save(update_fields=changed)
-    return "updated" if changed or extra else "unchanged"
+    return schedule_ensure(spec=CATCH_UP_SCHEDULE, schedule_model=schedule_model)
