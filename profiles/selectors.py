@@ -288,7 +288,12 @@ def resolution_scope_members(record_ids: list[int]) -> tuple[set[int], set[int]]
     indexed queries, so that a caller can read the scope of several chunks in one query.
 
     Callers pass at most ~100 ids at a time: each adds a few terms to one OR, and SQLite limits
-    the depth of an expression."""
+    the depth of an expression. On PostgreSQL more ids are read in one statement instead
+    (`_scope_members_pg`: it scans the table once, which only pays for many records)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql" and len(record_ids) > SCOPE_OR_LIMIT:
+        return _scope_members_pg(record_ids)
     focus = SourceRecord.objects.filter(pk__in=record_ids, is_deleted=False)
     keys = focus.values_list(
         "email_key",
@@ -323,6 +328,65 @@ def resolution_scope_members(record_ids: list[int]) -> tuple[set[int], set[int]]
     # Two small indexed queries with literal lists: as subqueries, PostgreSQL plans the OR of
     # the two as a sequential scan of the whole table.
     touched = list(active.filter(match).values_list("pk", "customer_id"))
+    records = {pk for pk, _ in touched}
+    customers = {customer for _, customer in touched if customer is not None}
+    return records, customers
+
+
+SCOPE_OR_LIMIT = 100  # focus records up to which the scope is read through one OR of their keys
+# The focus records' keys, then one indexed branch per blocking key; the composite keys are
+# looked up per focus record (LATERAL, kept by OFFSET 0: a join of the whole table sorts 100k
+# rows instead).
+_SCOPE_KEYS = (
+    ("email_key",),
+    ("phone_key",),
+    ("national_id_key",),
+    ("family_phonetic", "birth_year"),
+    ("postcode_key", "family_phonetic"),
+    ("family_key", "given_key"),
+    ("postcode_key", "street_key"),
+)
+_UNINDEXED_KEY = ("postcode_key", "street_key")
+
+
+def _scope_members_pg(record_ids: list[int]) -> tuple[set[int], set[int]]:
+    """`resolution_scope_members` in one statement, the same sets as the OR of the other path
+    (a key counts when every part is set: not empty, not NULL, a birth year not 0)."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    table = quote(SourceRecord._meta.db_table)
+    columns = sorted({column for key in _SCOPE_KEYS for column in key})
+    branches = [f"SELECT id, customer_id FROM {table} WHERE id = ANY(%(ids)s) AND NOT is_deleted"]
+    for key in _SCOPE_KEYS:
+        present = " AND ".join(f"f.{quote(c)} <> 0" if c == "birth_year" else f"f.{quote(c)} <> ''" for c in key)
+        if len(key) == 1:
+            column = quote(key[0])
+            branches.append(
+                f"SELECT id, customer_id FROM {table} WHERE NOT is_deleted AND {column} = "
+                f"ANY(ARRAY(SELECT f.{column} FROM f WHERE {present}))"
+            )
+        elif key == _UNINDEXED_KEY:
+            # No index leads with these two (the postcode alone matches hundreds of records): one
+            # hash semi-join over the table beats a look-up per focus record.
+            listed = ", ".join(f"f.{quote(c)}" for c in key)
+            branches.append(
+                f"SELECT id, customer_id FROM {table} WHERE NOT is_deleted AND ({', '.join(map(quote, key))}) "
+                f"IN (SELECT {listed} FROM f WHERE {present})"
+            )
+        else:
+            same = " AND ".join(f"r.{quote(c)} = f.{quote(c)}" for c in key)
+            branches.append(
+                f"SELECT r.id, r.customer_id FROM f CROSS JOIN LATERAL (SELECT id, customer_id FROM {table} r "
+                f"WHERE {same} AND NOT r.is_deleted OFFSET 0) r WHERE {present}"
+            )
+    sql = (
+        f"WITH f AS MATERIALIZED (SELECT {', '.join(quote(c) for c in columns)} FROM {table} "
+        f"WHERE id = ANY(%(ids)s) AND NOT is_deleted) " + " UNION ".join(branches)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"ids": list(record_ids)})
+        touched = cursor.fetchall()
     records = {pk for pk, _ in touched}
     customers = {customer for _, customer in touched if customer is not None}
     return records, customers
@@ -806,33 +870,35 @@ def customer_live_get(customer: Customer) -> Customer | None:
 
 
 def customer_api_get(pk: int) -> Customer | None:
-    """A golden record with its golden attributes (and their provenance) and its active source
-    records prefetched: three queries whatever the size of the record."""
-    attributes = GoldenAttribute.objects.select_related("source", "source_record").only(
-        "customer_id",
-        "attribute",
-        "value",
-        "rule",
-        "decided_by",
-        "pinned",
-        "conflict",
-        "source__code",
-        "source_record__external_id",
+    """A golden record with, when it is active, its golden attributes with their provenance in
+    `api_attributes` (tuples of `API_ATTRIBUTE_FIELDS`) and its active records' (source code,
+    source id) in `api_records`: three queries whatever the size of the record, read as tuples
+    (the detail is the API's most frequent read: model instances and prefetching cost more CPU
+    than the queries themselves)."""
+    customer = Customer.objects.filter(pk=pk).first()
+    if customer is None or customer.status != CustomerStatus.ACTIVE:
+        return customer
+    customer.api_attributes = list(
+        GoldenAttribute.objects.filter(customer_id=pk).order_by("id").values_list(*API_ATTRIBUTE_FIELDS)
     )
-    records = (
-        SourceRecord.objects.filter(is_deleted=False)
-        .select_related("source")
-        .only("customer_id", "external_id", "source__code")
+    customer.api_records = list(
+        SourceRecord.objects.filter(customer_id=pk, is_deleted=False)
         .order_by("source__code", "external_id")
+        .values_list("source__code", "external_id")
     )
-    return (
-        Customer.objects.prefetch_related(
-            Prefetch("golden_attributes", queryset=attributes, to_attr="api_attributes"),
-            Prefetch("source_records", queryset=records, to_attr="api_records"),
-        )
-        .filter(pk=pk)
-        .first()
-    )
+    return customer
+
+
+API_ATTRIBUTE_FIELDS = (
+    "attribute",
+    "value",
+    "source__code",  # None without a source
+    "source_record__external_id",  # None without a record
+    "rule",
+    "decided_by",
+    "pinned",
+    "conflict",
+)
 
 
 def customer_timeline(customer: Customer) -> QuerySet[Activity]:

@@ -123,23 +123,24 @@ class CustomerSerializer(_PiiMixin, serializers.ModelSerializer):
     def get_attributes(self, customer: Customer) -> dict[str, dict[str, object]]:
         order = {name: i for i, name in enumerate(GOLDEN_ATTRIBUTES)}
         visible = self.pii_ok()
-        rows = sorted(customer.api_attributes, key=lambda row: order.get(row.attribute, len(order)))
+        # Tuples of selectors.API_ATTRIBUTE_FIELDS (see customer_api_get).
+        rows = sorted(customer.api_attributes, key=lambda row: order.get(row[0], len(order)))
         return {
-            row.attribute: {
-                "value": shown(None, row.attribute, row.value, visible=visible),
-                "source": row.source.code if row.source_id else None,
-                "source_id": row.source_record.external_id if row.source_record_id else None,
-                "rule": row.rule,
-                "decided_by": row.decided_by,
-                "pinned": row.pinned,
-                "conflict": row.conflict,
+            attribute: {
+                "value": shown(None, attribute, value, visible=visible),
+                "source": source,
+                "source_id": source_id,
+                "rule": rule,
+                "decided_by": decided_by,
+                "pinned": pinned,
+                "conflict": conflict,
             }
-            for row in rows
+            for attribute, value, source, source_id, rule, decided_by, pinned, conflict in rows
         }
 
     @extend_schema_field(CustomerXrefSerializer(many=True))
     def get_xrefs(self, customer: Customer) -> list[dict[str, str]]:
-        return [{"source": r.source.code, "source_id": r.external_id} for r in customer.api_records]
+        return [{"source": source, "source_id": external_id} for source, external_id in customer.api_records]
 
 
 class ActivitySerializer(serializers.ModelSerializer):

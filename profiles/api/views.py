@@ -90,7 +90,7 @@ class CustomerView(APIView):
     required_scope = "read"
 
     def get(self, request: Request, pk: int) -> Response | HttpResponsePermanentRedirect:
-        customer = selectors.customer_api_get(pk)  # with its attributes and xrefs: three queries
+        customer = selectors.customer_api_get(pk)  # with its attributes and xrefs (as tuples): three queries
         found = _golden_record_or_redirect(request, pk, "api-customer-detail", customer)
         if not isinstance(found, Customer):
             return found

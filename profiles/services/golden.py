@@ -26,7 +26,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from connectors.models import SourceRecord, SourceSystem
-from mdm.bulk import bulk_insert_rows, bulk_update_by_pk
+from mdm.bulk import bulk_insert_rows, bulk_update_by_pk, ids_in
 from profiles.choices import ChangeKind, CustomerStatus, RelationshipKind, ValueRule
 from profiles.constants import ADDRESS, ADDRESS_PARTS, DISPLAY_FIELDS, SINGLE_ATTRIBUTES
 from profiles.models import Customer, GoldenAttribute, Relationship, SurvivorshipRule, ValuePin
@@ -95,10 +95,11 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
 
 def ids_filter(field: str, ids: list[int]) -> Q:
     """`field IN ids`, or a range when the sorted ids are dense (a full recompute): a range
-    keeps statements small, and the caller ignores the few rows of ids it did not ask for."""
+    keeps statements small, and the caller ignores the few rows of ids it did not ask for.
+    Otherwise the ids are one array parameter on PostgreSQL (`mdm.bulk.ids_in`)."""
     if len(ids) > 50 and ids[-1] - ids[0] < 2 * len(ids):
         return Q(**{f"{field}__gte": ids[0], f"{field}__lte": ids[-1]})
-    return Q(**{f"{field}__in": ids})
+    return ids_in(field, ids)
 
 
 def current_rules() -> dict[str, Rule]:
@@ -447,11 +448,11 @@ def _attributes_write(replaced: list[int], removed: list[int], rows: list[tuple]
     (PostgreSQL); a few (real-time resolution, a pin): one INSERT … ON CONFLICT UPDATE."""
     if len(rows) > SMALL_UPSERT:
         if replaced or removed:
-            GoldenAttribute.objects.filter(pk__in=replaced + removed).delete()
+            GoldenAttribute.objects.filter(ids_in("pk", replaced + removed)).delete()
         bulk_insert_rows(model=GoldenAttribute, fields=ATTRIBUTE_COLUMNS, rows=rows)
         return
     if removed:
-        GoldenAttribute.objects.filter(pk__in=removed).delete()
+        GoldenAttribute.objects.filter(ids_in("pk", removed)).delete()
     if rows:
         names = [GoldenAttribute._meta.get_field(name).attname for name in ATTRIBUTE_COLUMNS]
         GoldenAttribute.objects.bulk_create(

@@ -10,6 +10,7 @@ leaves the previous golden records as they were.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -18,11 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import QuerySet, Subquery
 from django.utils import timezone
 
 from connectors.models import SourceRecord
-from mdm.bulk import bulk_update_by_pk
+from mdm.bulk import bulk_update_by_pk, ids_in
 from profiles import matching
 from profiles.choices import (
     ChangeKind,
@@ -163,13 +164,14 @@ def _load_scope(pending: list[int], loaded_at: object) -> Loaded:
     if len(pending) <= DB_SCOPE_LIMIT:
         records: set[int] = set()
         customers: set[int] = set()
-        for chunk in _chunks(pending, 100):
+        # PostgreSQL reads any number in one statement (see resolution_scope_members).
+        for chunk in _chunks(pending, len(pending) if connection.vendor == "postgresql" else 100):
             found, touched = resolution_scope_members(chunk)
             records |= found
             customers |= touched
         if len(records) + len(customers) <= LISTED_SCOPE_LIMIT:
             # The found records and every record of their golden records, read in one query.
-            scope = Q(pk__in=sorted(records)) | Q(customer_id__in=sorted(customers))
+            scope = ids_in("pk", sorted(records)) | ids_in("customer_id", sorted(customers))
             small = len(records) + len(customers) <= SMALL_SCOPE
             frame = records_frame(active.filter(scope), chunk_size=None if small else 50_000)
         else:
@@ -199,7 +201,7 @@ def _constraints(ids: list[int] | None) -> tuple[list[tuple[int, int]], list[tup
     """Must-links and cannot-links among these records (all of them for None)."""
     constraints = LinkConstraint.objects.order_by().values_list("record_a_id", "record_b_id", "kind")
     if ids is not None and len(ids) <= LISTED_SCOPE_LIMIT:
-        rows = list(constraints.filter(record_a_id__in=ids, record_b_id__in=ids))
+        rows = list(constraints.filter(ids_in("record_a_id", ids), ids_in("record_b_id", ids)))
     elif ids is not None:
         wanted = set(ids)
         rows = [c for c in constraints if c[0] in wanted and c[1] in wanted]
@@ -408,10 +410,10 @@ def _link_records(moved: dict[int, int], pending: list[int], loaded_at: object) 
     """Point the moved records at their golden records and mark the pending ones resolved, unless
     they were received again after the run loaded them (those stay pending for the next run).
 
-    On PostgreSQL a real-time resolution does both in one statement."""
+    On PostgreSQL both in one statement: a few rows as VALUES, more as arrays (unnest)."""
     if not moved and not pending:
         return
-    if connection.vendor == "postgresql" and len(moved) + len(pending) <= SMALL_LINK:
+    if connection.vendor == "postgresql":
         resolved = set(pending)
         rows = [(pk, moved.get(pk), pk in resolved) for pk in sorted(resolved | set(moved))]
         meta = SourceRecord._meta
@@ -420,18 +422,23 @@ def _link_records(moved: dict[int, int], pending: list[int], loaded_at: object) 
         customer, flag, received = (
             quote(meta.get_field(name).column) for name in ("customer", "pending_resolution", "received_at")
         )
-        values = ", ".join(["(%s::bigint, %s::bigint, %s::boolean)"] * len(rows))
+        if len(rows) <= SMALL_LINK:
+            source = f"(VALUES {', '.join(['(%s::bigint, %s::bigint, %s::boolean)'] * len(rows))})"
+            params = [value for row in rows for value in row]
+        else:
+            source = "unnest(%s::bigint[], %s::bigint[], %s::boolean[])"
+            params = [list(column) for column in zip(*rows, strict=True)]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} AS r SET {customer} = COALESCE(v.customer, r.{customer}), "
                 f"{flag} = r.{flag} AND NOT (v.resolved AND r.{received} <= %s) "
-                f"FROM (VALUES {values}) AS v(id, customer, resolved) WHERE r.{quote(meta.pk.column)} = v.id",
-                [loaded_at, *(value for row in rows for value in row)],
+                f"FROM {source} AS v(id, customer, resolved) WHERE r.{quote(meta.pk.column)} = v.id",
+                [loaded_at, *params],
             )
         return
     bulk_update_by_pk(SourceRecord, ["customer"], sorted(moved.items()))
     for chunk in _chunks(pending):
-        SourceRecord.objects.filter(pk__in=chunk, pending_resolution=True, received_at__lte=loaded_at).update(
+        SourceRecord.objects.filter(ids_in("pk", chunk), pending_resolution=True, received_at__lte=loaded_at).update(
             pending_resolution=False
         )
 
@@ -538,7 +545,7 @@ def _store_pairs(
         undecided.delete()
     else:
         for chunk in _chunks(pending):
-            _pairs_delete(undecided.filter(Q(record_a_id__in=chunk) | Q(record_b_id__in=chunk)))
+            _pairs_delete(undecided.filter(ids_in("record_a_id", chunk) | ids_in("record_b_id", chunk)))
     keep = pairs[pairs["decision"].isin(["link", "review"])]
     weight_columns = _weight_columns(keep)
     names = [c[len(WEIGHT_PREFIX) :] for c in weight_columns]
@@ -546,24 +553,66 @@ def _store_pairs(
     a_ids, b_ids = keep.index.get_level_values(0), keep.index.get_level_values(1)
     weights = keep[weight_columns].to_numpy(dtype=float) if weight_columns else np.zeros((len(keep), 0))
     for i, (a, b, probability, total, decision, contrary) in enumerate(
-        zip(a_ids, b_ids, keep["probability"], keep["match_weight"], keep["decision"], keep["contrary"], strict=True)
+        zip(
+            a_ids.tolist(),
+            b_ids.tolist(),
+            keep["probability"].tolist(),
+            keep["match_weight"].tolist(),
+            keep["decision"].tolist(),
+            keep["contrary"].tolist(),
+            strict=True,
+        )
     ):
         low, high = (int(a), int(b)) if a < b else (int(b), int(a))
         rows.append(
-            MatchPair(
-                record_a_id=low,
-                record_b_id=high,
-                probability=float(probability),
-                match_weight=float(total),
-                weights={n: round(float(w), 3) for n, w in zip(names, weights[i], strict=True)},
-                contrary=bool(contrary),
-                status=PairStatus.LINKED if decision == "link" else PairStatus.REVIEW,
-                run=run,
-                model=model,
+            (
+                low,
+                high,
+                float(probability),
+                float(total),
+                {n: round(float(w), 3) for n, w in zip(names, weights[i], strict=True)},
+                bool(contrary),
+                PairStatus.LINKED if decision == "link" else PairStatus.REVIEW,
             )
         )
-    MatchPair.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    _pairs_insert(rows, run, model)
     return {"linked": int((keep["decision"] == "link").sum()), "review": int((keep["decision"] == "review").sum())}
+
+
+PAIR_COLUMNS = ("record_a", "record_b", "probability", "match_weight", "weights", "contrary", "status")
+
+
+def _pairs_insert(rows: list[tuple], run: MatchRun | None, model: MatchModel | None) -> None:
+    """Insert new pairs (values for `PAIR_COLUMNS`), skipping those already stored (decided).
+
+    On PostgreSQL one `INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING` per 5,000
+    pairs: Django's bulk_create builds model instances and a statement with a placeholder per
+    value, which costs about a second per thousand pairs of a real-time batch."""
+    if connection.vendor != "postgresql":
+        names = [MatchPair._meta.get_field(name).attname for name in PAIR_COLUMNS]
+        MatchPair.objects.bulk_create(
+            [MatchPair(**dict(zip(names, row, strict=True)), run=run, model=model) for row in rows],
+            batch_size=2000,
+            ignore_conflicts=True,
+        )
+        return
+    quote = connection.ops.quote_name
+    fields = [MatchPair._meta.get_field(name) for name in (*PAIR_COLUMNS, "decision", "decided_by")]
+    extra = [MatchPair._meta.get_field(name) for name in ("run", "model", "updated_at")]
+    columns = ", ".join(quote(f.column) for f in (*fields, *extra))
+    arrays = ", ".join(f"%s::{'jsonb' if f.name == 'weights' else f.db_type(connection)}[]" for f in fields)
+    sql = (
+        f"INSERT INTO {quote(MatchPair._meta.db_table)} ({columns}) "
+        f"SELECT *, %s::bigint, %s::bigint, %s::timestamptz FROM unnest({arrays}) "
+        "ON CONFLICT DO NOTHING"
+    )
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows):
+            values = [list(column) for column in zip(*chunk, strict=True)]
+            values[4] = [json.dumps(w) for w in values[4]]
+            empty = [""] * len(chunk)
+            cursor.execute(sql, [run.pk if run else None, model.pk if model else None, now, *values, empty, empty])
 
 
 def _pairs_delete(pairs: QuerySet[MatchPair]) -> None:

@@ -132,3 +132,40 @@ def test_one_new_record_costs_a_bounded_number_of_queries(imported, django_asser
     with django_assert_max_num_queries(budget):
         customer = records_resolve_now(record_ids=[stranger.pk], actor="api")[stranger.pk]
     assert Customer.objects.get(pk=customer).source_records.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement scope read is PostgreSQL's")
+def test_scope_of_many_records_in_one_statement_is_the_union_of_its_chunks(imported):
+    from profiles.selectors import _scope_members_pg, resolution_scope_members
+
+    incremental()
+    ids = sorted(SourceRecord.objects.values_list("pk", flat=True))[:250]
+    SourceRecord.objects.filter(pk=ids[3]).update(is_deleted=True)  # a deleted focus record brings nothing
+    records: set[int] = set()
+    customers: set[int] = set()
+    for start in range(0, len(ids), 100):  # the OR of keys, 100 records at a time
+        found, touched = resolution_scope_members(ids[start : start + 100])
+        records |= found
+        customers |= touched
+    assert len(records) > len(ids) - 1 and ids[3] not in records
+    assert _scope_members_pg(ids) == (records, customers)
+    assert resolution_scope_members(ids) == (records, customers)
+
+
+def test_many_records_resolved_at_once_are_linked_and_marked_resolved(imported):
+    """Above the small-batch limits (scope, links, pairs) the set-based writes link every record
+    to the live golden record the call answers, clear the resolved flags and store valid pairs."""
+    incremental()
+    ids = sorted(SourceRecord.objects.values_list("pk", flat=True))[:250]
+    late = ids[-1]
+    SourceRecord.objects.filter(pk__in=ids).update(pending_resolution=True)
+    SourceRecord.objects.filter(pk=late).update(received_at="2099-01-01T00:00:00Z")
+    linked = records_resolve_now(record_ids=ids, actor="api")
+    assert sorted(linked) == ids
+    assert dict(SourceRecord.objects.filter(pk__in=ids).values_list("pk", "customer_id")) == linked
+    assert set(Customer.objects.filter(pk__in=set(linked.values())).values_list("status", flat=True)) == {"active"}
+    still_pending = set(SourceRecord.objects.filter(pk__in=ids, pending_resolution=True).values_list("pk", flat=True))
+    assert still_pending == {late}  # received after the resolution read it
+    pairs = MatchPair.objects.filter(record_a_id__in=ids, run__isnull=True)
+    assert pairs.exists()
+    assert all(p.record_a_id < p.record_b_id and p.weights and p.model_id for p in pairs)
