@@ -8,14 +8,23 @@ table and one `UPDATE … FROM`); other databases (SQLite) use executemany or bu
 
 from __future__ import annotations
 
+import contextlib
 import json
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.db import connection, models, transaction
 from django.db.models import F, Lookup, Q
 
 SMALL_UPDATE = 200  # rows up to which PostgreSQL gets one UPDATE … FROM (VALUES …)
+
+
+@contextlib.contextmanager
+def copy_from_stdin(cursor: object, sql: str) -> Iterator[object]:
+    """psycopg's COPY … FROM STDIN on a Django cursor, with driver errors turned into Django's as
+    `cursor.execute` turns them, so that a lost connection mid-COPY is a DatabaseError."""
+    with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:  # type: ignore[attr-defined]
+        yield copy
 
 
 def _column(model: type[models.Model], name: str) -> tuple[str, bool]:
@@ -65,7 +74,7 @@ def bulk_update_by_pk(model: type[models.Model], fields: Sequence[str], rows: It
                 f"SELECT {pk}, {', '.join(names)} FROM {table} WITH NO DATA"
             )
             cursor.execute(f"TRUNCATE {temp}")
-            with cursor.cursor.copy(f"COPY {temp} ({pk}, {', '.join(names)}) FROM STDIN") as copy:
+            with copy_from_stdin(cursor, f"COPY {temp} ({pk}, {', '.join(names)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             assignments = ", ".join(f"{n} = {temp}.{n}" for n in names)
@@ -91,7 +100,7 @@ def bulk_insert_rows(*, model: type[models.Model], fields: Sequence[str], rows: 
     quote = connection.ops.quote_name
     json_at = [i for i, column in enumerate(columns) if isinstance(column, models.JSONField)]
     sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c.column) for c in columns)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+    with connection.cursor() as cursor, copy_from_stdin(cursor, sql) as copy:
         for row in rows:
             if json_at:
                 row = list(row)

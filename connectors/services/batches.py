@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from itertools import islice
 from typing import TypeVar
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from connectors.choices import BatchStatus
@@ -52,9 +52,21 @@ def batch_running(*, started: float, **fields: object) -> Iterator[ImportBatch]:
         yield batch
     except (Exception, KeyboardInterrupt) as exc:
         message = str(exc) if not isinstance(exc, DatabaseError) else f"database error: {exc}"
-        batch_finish(batch, started=started, error=message or type(exc).__name__)
+        _finish_failed(batch, started=started, error=message or type(exc).__name__)
         raise
     batch_finish(batch, started=started)
+
+
+def _finish_failed(batch: ImportBatch, *, started: float, error: str) -> None:
+    try:
+        batch_finish(batch, started=started, error=error)
+    except DatabaseError:
+        if connection.in_atomic_block:
+            raise  # the caller's transaction is broken; it rolls back the batch with it
+        # The connection itself is what failed (backend killed, server restarted): record the
+        # failure on a new one rather than leave the batch "running" for ever.
+        connection.close()
+        batch_finish(batch, started=started, error=error)
 
 
 def batch_finish(batch: ImportBatch, *, started: float, error: str = "") -> None:

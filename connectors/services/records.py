@@ -28,6 +28,7 @@ from connectors.readers import BadRow, Row, file_format, open_source_file, read_
 from connectors.row_standardisation import RowMapping, standardise_rows
 from connectors.services.batches import batch_add_counts, batch_running, chunked, quarantine_rows
 from connectors.standardisation import CANONICAL_ATTRIBUTES, MATCH_KEYS
+from mdm.bulk import copy_from_stdin
 
 _SOURCE_ID_MAX = SourceRecord._meta.get_field("external_id").max_length
 CANONICAL_MAX_LENGTHS = {
@@ -188,7 +189,7 @@ def _write_records(rows: list[dict[str, object]]) -> None:
             f"CREATE TEMP TABLE IF NOT EXISTS _records_import ON COMMIT DELETE ROWS AS "
             f"SELECT {columns} FROM {table} WITH NO DATA"
         )
-        with cursor.cursor.copy(f"COPY _records_import ({columns}) FROM STDIN") as copy:
+        with copy_from_stdin(cursor, f"COPY _records_import ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(
                     [
