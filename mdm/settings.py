@@ -87,6 +87,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parameters travel separately from the SQL instead of being quoted into it client-side:
     # several times faster for the large bulk statements of imports and match runs.
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    # JIT compilation pays off for long analytical queries; for the short queries of pages and
+    # the API its compile time (150 ms and more at a million records) is pure latency.
+    DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while an import or a resolve writes; the busy timeout
     # makes a writer wait for the lock instead of failing at once.
