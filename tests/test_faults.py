@@ -24,7 +24,7 @@ from profiles.choices import RunStatus
 from profiles.models import CustomerChange, MatchRun
 
 ROOT = Path(__file__).resolve().parent.parent
-PEOPLE = 450
+PEOPLE = 900
 
 
 def database_url() -> str:
@@ -89,6 +89,10 @@ def test_worker_killed_mid_resolve_changes_nothing_and_a_retry_converges(tmp_pat
 
     generate(PEOPLE, 13, tmp_path)
     build_resolved_state(tmp_path)
+    # A clean full run after the steward's merge and delete: the state a full run converges to,
+    # which the killed run's retry must reach again.
+    settled = worker("--json")
+    assert settled.wait(timeout=300) == 0, settled.communicate()[1]
     assert integrity_ok()
     state_before, changes_before = xrefs(), CustomerChange.objects.count()
     before_runs = set(MatchRun.objects.values_list("pk", flat=True))

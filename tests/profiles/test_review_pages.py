@@ -382,7 +382,10 @@ def test_retraining_shows_held_out_figures_and_refuses_a_worse_model(client, que
     first = MatchModel.objects.get()
     assert first.is_active and "trained and activated" in html(response)
     held = first.metrics["held_out"]
-    assert held["pairs"] == 3 and held["recall"] == 1.0 and held["f1"] > 0.6
+    # Every 5th pair by id is held out (stable between trainings): 2 or 3 of these consecutive ids.
+    expected_held = sum(1 for p in decided if p.pk % 5 == 0)
+    assert expected_held >= 2
+    assert held["pairs"] == expected_held and held["recall"] == 1.0 and held["f1"] > 0.6
     assert first.metrics["previous"] is None
 
     # A model that calls nothing a match (recall 0) must not replace the active one.
