@@ -49,3 +49,27 @@ def test_database_url_and_queue_choose_postgres_and_redis():
         "settings.Q_CLUSTER.get('redis'), 'orm' in settings.Q_CLUSTER]"
     )
     assert settings_in(env, code) == ["django.db.backends.postgresql", 5433, "redis://127.0.0.1:6379/1", False]
+
+
+def test_a_redis_queue_carries_tasks_through_the_local_redis_broker():
+    """MDM_QUEUE=redis://… (many worker machines) reaches a real Redis: a task enqueued there by
+    one process is taken off it by the broker. Database 15 of the local server, emptied first."""
+    base = {k: v for k, v in os.environ.items() if k != "MDM_QUEUE"}
+    script = (
+        "import json, os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mdm.settings'); django.setup()\n"
+        "from django_q.brokers import get_broker\n"
+        "broker = get_broker('mdm-settings-test')\n"
+        "broker.purge_queue()\n"
+        "broker.enqueue('task-1')\n"
+        "taken = [bytes(message).decode() for _, message in broker.dequeue()]\n"
+        "print(json.dumps([type(broker).__name__, taken, broker.queue_size()]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**base, "MDM_QUEUE": "redis://127.0.0.1:6379/15"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["Redis", ["task-1"], 0]
