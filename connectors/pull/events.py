@@ -15,7 +15,6 @@ delete moves the record's updated-at forward so that an older update arriving la
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import time
@@ -39,9 +38,8 @@ from connectors.services.records import (
     parse_source_timestamp,
     source_row_mapping,
 )
+from connectors.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, body_signature
 
-SIGNATURE_HEADER = "X-MDM-Signature"
-TIMESTAMP_HEADER = "X-MDM-Timestamp"
 TOLERANCE_SECONDS = 300
 MAX_EVENTS_PER_REQUEST = 1000
 ACTIONS = ("create", "update", "delete")
@@ -58,9 +56,8 @@ class EventsRejected(Exception):
 
 
 def event_signature(*, secret: str, timestamp: str, body: bytes) -> str:
-    """The `X-MDM-Signature` value of a body sent at `timestamp`."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
+    """The `X-MDM-Signature` value of a body sent at `timestamp` (connectors/signing.py)."""
+    return body_signature(secret=secret, timestamp=timestamp, body=body)
 
 
 def event_signature_problem(

@@ -22,8 +22,6 @@ Signature. `X-MDM-Signature: sha256=<hex HMAC-SHA256(secret, f"{timestamp}.{body
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import random
@@ -44,6 +42,7 @@ from django.utils import timezone
 
 from connectors.choices import WEBHOOK_OPEN_STATUSES, WebhookDeliveryStatus, WebhookEventType
 from connectors.models import SourceSystem, WebhookDelivery, WebhookSubscription
+from connectors.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, body_signature
 from mdm.schedules import ScheduleSpec, schedule_ensure
 
 logger = logging.getLogger(__name__)
@@ -55,8 +54,6 @@ DELIVER_DUE_SCHEDULE: ScheduleSpec = {
     "func": "connectors.tasks.webhook_deliver_due_task",
     "minutes": 1,
 }
-SIGNATURE_HEADER = "X-MDM-Signature"
-TIMESTAMP_HEADER = "X-MDM-Timestamp"
 EVENT_HEADER = "X-MDM-Event"
 DELIVERY_HEADER = "X-MDM-Delivery"
 USER_AGENT = "customer-mdm-webhooks/1"
@@ -239,9 +236,8 @@ def _enqueue(subscription_id: int) -> None:
 
 
 def webhook_signature(*, secret: str, timestamp: str, body: bytes) -> str:
-    """`sha256=<hex>` of HMAC-SHA256 over `{timestamp}.{body}`: what receivers recompute."""
-    message = timestamp.encode("ascii") + b"." + body
-    return "sha256=" + hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+    """What receivers recompute to check a delivery (connectors/signing.py)."""
+    return body_signature(secret=secret, timestamp=timestamp, body=body)
 
 
 def webhook_body(*, delivery: WebhookDelivery) -> bytes:
