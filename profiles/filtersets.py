@@ -16,17 +16,6 @@ from connectors.standardisation import clean_email, email_key
 from profiles import selectors
 from profiles.models import Customer, MatchPair
 
-# More golden records than a page holds: an exact email or phone rarely belongs to more.
-HOLDERS_LIMIT = 1000
-
-
-def _holders(**key_lookup: object) -> list[int]:
-    """Golden ids holding an active source record with this match key, read first through the
-    key's index: as an `OR EXISTS` subquery PostgreSQL would scan every golden record instead."""
-    records = SourceRecord.objects.filter(is_deleted=False, customer__isnull=False, **key_lookup)
-    return list(records.values_list("customer_id", flat=True).distinct()[:HOLDERS_LIMIT])
-
-
 TRUE_WORDS = {"1", "true", "on", "yes"}
 FALSE_WORDS = {"0", "false", "off", "no"}
 
@@ -103,7 +92,7 @@ class CustomerFilterSet(django_filters.FilterSet):
         key = email_key(value)
         match = Q(email__iexact=cleaned)
         if key:
-            match |= Q(pk__in=_holders(email_key=key))
+            match |= Q(pk__in=selectors.customer_ids_holding(email_key=key))
         return queryset.filter(match)
 
     def filter_phone(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
@@ -112,7 +101,7 @@ class CustomerFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         phones = selectors.phone_e164_forms(value) or {value}
-        return queryset.filter(Q(phone__in=phones) | Q(pk__in=_holders(phone_key__in=phones)))
+        return queryset.filter(Q(phone__in=phones) | Q(pk__in=selectors.customer_ids_holding(phone_key__in=phones)))
 
     def filter_source(self, queryset: QuerySet[Customer], name: str, value: SourceSystem) -> QuerySet[Customer]:
         if value is None:

@@ -89,12 +89,22 @@ def customer_search(customers: QuerySet[Customer], *, q: str) -> QuerySet[Custom
         key = email_key(q)
         if key:
             record_match |= Q(email_key=key)
-    holders = SourceRecord.objects.filter(record_match, is_deleted=False, customer__isnull=False)
     if record_match != Q(pk__in=[]):
-        ids = list(holders.values_list("customer_id", flat=True)[:1000])
+        ids = customer_ids_holding(record_match)
         if ids:
             match |= Q(pk__in=ids)
     return customers.filter(match)
+
+
+# More golden records than a page holds: an exact email or phone rarely belongs to more.
+HOLDERS_LIMIT = 1000
+
+
+def customer_ids_holding(*match: Q, **key_lookup: object) -> list[int]:
+    """Golden ids holding an active source record with this match key, read first through the
+    key's index: as an `OR EXISTS` subquery PostgreSQL would scan every golden record instead."""
+    records = SourceRecord.objects.filter(*match, is_deleted=False, customer__isnull=False, **key_lookup)
+    return list(records.order_by().values_list("customer_id", flat=True).distinct()[:HOLDERS_LIMIT])
 
 
 def customer_ids_in_review() -> QuerySet[SourceRecord]:
